@@ -6,8 +6,8 @@
 __all__ = ['IMAGE_SIZE', 'PATCH_SIZE', 'GRID', 'CELL', 'SHAPES', 'COLOURS', 'BACKGROUNDS', 'SIZES', 'ROWS', 'COLS', 'NUMBERS',
            'DESCRIBE_PROMPTS', 'QUESTION_TYPES', 'RELATIONS', 'QUESTIONS', 'SPLIT_SEED_BASE', 'FEATURES',
            'position_name', 'position_phrase', 'Obj', 'Scene', 'random_scene', 'render_scene', 'describe',
-           'description_styles', 'ask', 'chat', 'image_rows', 'build_split', 'build_shapesworld', 'save_shapesworld',
-           'load_shapesworld', 'gallery']
+           'description_styles', 'plural', 'ask', 'chat', 'image_rows', 'build_split', 'build_shapesworld',
+           'save_shapesworld', 'load_shapesworld', 'gallery']
 
 # %% ../nbs/00_shapes.ipynb #c003
 import json, random
@@ -139,6 +139,10 @@ QUESTION_TYPES = ("colour", "shape", "count", "position", "existence", "relation
 RELATIONS = {"to the left of": lambda o, r: o.col < r.col, "to the right of": lambda o, r: o.col > r.col,
              "above": lambda o, r: o.row < r.row, "below": lambda o, r: o.row > r.row}
 
+def plural(noun:str)->str:
+    "English plural of a shape name."
+    return noun + ("es" if noun.endswith(("s", "x")) else "s")
+
 def _q_colour(s, rng):
     uniq = [o for o in s.objects if sum(p.shape == o.shape for p in s.objects) == 1]
     if not uniq: return None
@@ -158,7 +162,7 @@ def _q_count(s, rng):
     vals = SHAPES if k == 1 else tuple(COLOURS)
     v = rng.choice(pool) if rng.random() < 0.7 else rng.choice(vals)
     n = sum(v in (o.shape, o.colour) for o in s.objects)
-    return (f"How many {v}s are there?" if k == 1 else f"How many {v} objects are there?"), NUMBERS[n]
+    return (f"How many {plural(v)} are there?" if k == 1 else f"How many {v} objects are there?"), NUMBERS[n]
 
 def _q_position(s, rng):
     o = rng.choice(s.objects)

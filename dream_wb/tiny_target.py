@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor',
            'tiny_config', 'encode_example', 'pixels', 'make_examples', 'collate', 'answer_stats', 'exact_match',
-           'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets', 'train_tiny_target']
+           'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets', 'train_tiny_target',
+           'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -237,3 +238,28 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
             "torch": torch.__version__, "history": history}
     _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
+
+# %% ../nbs/02_tiny_target.ipynb #c026
+from .target import load_target, Target
+
+# %% ../nbs/02_tiny_target.ipynb #c031
+def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
+    "The first `n` question rows (no descriptions) of a ShapesWorld split."
+    out, i = [], 0
+    while len(out) < n:
+        out += [r for r in image_rows(SPLIT_SEED_BASE[split] + i) if r["kind"] in kinds]
+        i += 1
+    return out[:n]
+
+def evaluate_qa(target:Target, split:str="test", n:int=200, progress:bool=True)->dict:
+    "Greedy exact match on `n` held-out questions, overall and by question type."
+    items, hits, answers = qa_items(split, n), {}, []
+    for r in tqdm(items, desc=f"eval {split}", disable=not progress):
+        a = target.generate(r["image"], r["prompt"], max_new_tokens=16)["text"]
+        answers.append(a)
+        hits.setdefault(r["kind"], []).append(a == r["answer"])
+    allh = [x for v in hits.values() for x in v]
+    return {"target": target.name, "split": split, "n": len(items), "qa_exact_match": sum(allh) / len(allh),
+            "by_question_type": {k: sum(v) / len(v) for k, v in sorted(hits.items())},
+            "items": [{"question": r["prompt"], "reference": r["answer"], "answer": a, "kind": r["kind"], "image_id": r["image_id"]}
+                      for r, a in zip(items, answers)]}
