@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor',
-           'tiny_config', 'encode_example', 'pixels', 'make_examples', 'collate', 'answer_stats', 'exact_match',
-           'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets', 'train_tiny_target',
-           'qa_items', 'evaluate_qa']
+           'tiny_config', 'cell_labels', 'CellProbe', 'pretrain_vision', 'encode_example', 'pixels', 'make_examples',
+           'collate', 'answer_stats', 'exact_match', 'save_train_state', 'load_train_state', 'data_fingerprint',
+           'length_buckets', 'train_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -73,6 +73,54 @@ def tiny_config(tokenizer, # the tokenizer (sets the vocabulary and special ids)
                        projector_hidden_act="gelu", tie_word_embeddings=False)
 
 # %% ../nbs/02_tiny_target.ipynb #c015
+from .shapes import GRID, SHAPES, COLOURS, SIZES, BACKGROUNDS, Scene, random_scene, render_scene
+
+def cell_labels(scene:Scene)->torch.Tensor:
+    "Per-cell targets (GRID*GRID, 3): shape, colour and size index, each 0 for an empty cell; plus background in a 4th column."
+    lab = torch.zeros(GRID * GRID, 4, dtype=torch.long)
+    for o in scene.objects:
+        lab[o.row * GRID + o.col, :3] = torch.tensor([SHAPES.index(o.shape) + 1, list(COLOURS).index(o.colour) + 1,
+                                                      list(SIZES).index(o.size) + 1])
+    lab[:, 3] = list(BACKGROUNDS).index(scene.background)
+    return lab
+
+class CellProbe(torch.nn.Module):
+    "Linear heads over each cell's pooled patch features: shape, colour, size and background."
+    def __init__(self, width:int):
+        super().__init__()
+        self.heads = torch.nn.ModuleList([torch.nn.Linear(width, n) for n in
+                                          (len(SHAPES) + 1, len(COLOURS) + 1, len(SIZES) + 1, len(BACKGROUNDS))])
+    def forward(self, patches:torch.Tensor)->list:
+        g = IMAGE_SIZE // PATCH_SIZE
+        b, n, w = patches.shape
+        x = patches.view(b, GRID, g // GRID, GRID, g // GRID, w).mean((2, 4)).reshape(b, GRID * GRID, w)
+        return [h(x) for h in self.heads]
+
+def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, lr:float=1e-3, seed:int=0,
+                    progress:bool=True)->dict:
+    "Train the vision tower (in place) to label every cell; returns the final per-attribute accuracy."
+    g = random.Random(seed + 12345)
+    probe = CellProbe(vision_tower.config.hidden_size)
+    params = list(vision_tower.parameters()) + list(probe.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * s / steps)))
+    vision_tower.train()
+    bar = tqdm(range(steps), desc="pretrain vision", disable=not progress)
+    for step in bar:
+        seeds = [g.randrange(10**9) for _ in range(batch_size)]  # fresh random scenes (not from any split's seed range)
+        scenes = [random_scene(random.Random(s)) for s in seeds]
+        px = torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
+        lab = torch.stack([cell_labels(sc) for sc in scenes])
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            h = vision_tower(pixel_values=px, output_hidden_states=True).hidden_states[-1][:, 1:]
+            outs = probe(h)
+        loss = sum(F.cross_entropy(o.float().reshape(-1, o.shape[-1]), lab[..., i].reshape(-1)) for i, o in enumerate(outs))
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
+        if step % 20 == 0: bar.set_postfix(loss=f"{loss.item():.3f}")
+    acc = {k: (o.argmax(-1) == lab[..., i]).float().mean().item() for i, (k, o) in enumerate(zip(("shape", "colour", "size", "background"), outs))}
+    return {"steps": steps, "loss": loss.item(), "train_batch_accuracy": acc}
+
+# %% ../nbs/02_tiny_target.ipynb #c019
 def encode_example(processor, prompt:str, answer:str)->dict:
     "Token ids and labels for one conversation: labels are -100 except on the answer and its end token."
     text = processor.apply_chat_template(chat(prompt), add_generation_prompt=True)
@@ -106,7 +154,7 @@ def collate(examples:list, pad_id:int)->dict:
     return {"input_ids": ids, "labels": labels, "attention_mask": attn,
             "pixel_values": torch.stack([e["pixel_values"] for e in examples])}
 
-# %% ../nbs/02_tiny_target.ipynb #c018
+# %% ../nbs/02_tiny_target.ipynb #c022
 def answer_stats(model, batch:dict, amp:bool=True):
     "Per-example mean answer loss and teacher-forced exact match for a collated batch."
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
@@ -132,7 +180,7 @@ def exact_match(model, examples:list, pad_id:int, batch_size:int=64, progress:bo
     return {"qa_exact_match": sum(qa) / max(len(qa), 1), "n_qa": len(qa),
             "by_kind": {k: sum(v) / len(v) for k, v in sorted(hits.items())}}
 
-# %% ../nbs/02_tiny_target.ipynb #c020
+# %% ../nbs/02_tiny_target.ipynb #c024
 def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
@@ -194,10 +242,12 @@ def length_buckets(lengths:list, batch_size:int, n_batches:int, seed:int=0, wind
     return out[:n_batches]
 
 def train_tiny_target(out_dir, # where the trained model, processor and card.json go
-                      steps:int=3000, batch_size:int=32, lr:float=1.5e-3, warmup:int=150, weight_decay:float=0.05,
+                      steps:int=4000, batch_size:int=32, lr:float=3e-4, warmup:int=200, weight_decay:float=0.05,
                       n_train_images:int=30000, n_val_images:int=300, eval_every:int=250, seed:int=0,
                       ckpt_dir=None, # resumable checkpoint folder (default: out_dir + '.ckpt')
-                      model_kwargs:dict=None, progress:bool=True, threads:int=None):
+                      model_kwargs:dict=None, progress:bool=True, threads:int=None,
+                      vision_steps:int=400 # vision-tower pretraining steps before the conversations (0 = none)
+                     ):
     "Train shapes-tiny from scratch on ShapesWorld and save it (fp16) with a JSON card."
     if threads: torch.set_num_threads(threads)
     t0 = time.time()
@@ -207,9 +257,12 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     train = make_examples(processor, "train", n_train_images, progress)
     val = make_examples(processor, "validation", n_val_images, progress)
     model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
+    ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
+    vision_report = None
+    if vision_steps and not (ckpt / "state.json").exists():
+        vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
     start, history = 0, []
     if (ckpt / "state.json").exists():
         start, history = load_train_state(ckpt, model, opt)
@@ -235,14 +288,15 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
             "n_train_images": n_train_images, "n_train_conversations": len(train),
             "train_minutes": round((time.time() - t0) / 60, 1), "threads": torch.get_num_threads(),
             "data_fingerprint": data_fingerprint(train), "model_kwargs": model_kwargs or {},
+            "vision_pretraining": vision_report,
             "torch": torch.__version__, "history": history}
     _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
-# %% ../nbs/02_tiny_target.ipynb #c026
+# %% ../nbs/02_tiny_target.ipynb #c030
 from .target import load_target, Target
 
-# %% ../nbs/02_tiny_target.ipynb #c031
+# %% ../nbs/02_tiny_target.ipynb #c035
 def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
     "The first `n` question rows (no descriptions) of a ShapesWorld split."
     out, i = [], 0
