@@ -13,6 +13,7 @@ import torch
 import datasets
 from tqdm.auto import tqdm
 
+from .shapes import atomic_dir, atomic_write_json
 from .target import Target, TargetError, extend_batch, load_target
 from .entropy import attention_entropy, select_layers, gather_layers, STRATEGIES, DEFAULT_STRATEGY
 
@@ -71,17 +72,7 @@ def _features_schema(hidden:int, layers:int, with_mid:bool)->datasets.Features:
 
 def _write_shard(rows:list, schema, path:Path):
     cols = {k: [r[k].numpy() if torch.is_tensor(r[k]) else r[k] for r in rows] for k in schema}
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        datasets.Dataset.from_dict(cols, features=schema).save_to_disk(str(tmp))
-        tmp.rename(path)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
-
-def _atomic_json(obj, path:Path):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
+    with atomic_dir(path) as tmp: datasets.Dataset.from_dict(cols, features=schema).save_to_disk(str(tmp))
 
 # %% ../nbs/03_features.ipynb #c014
 def store_spec(target:Target, data_name:str, n:int, regenerate:bool, strategy:str, max_new_tokens:int, shard_size:int)->dict:
@@ -115,7 +106,7 @@ def extract_features(target:Target, rows, # a data set (or list) of chat-form ro
     if state.is_main_process:
         out.mkdir(parents=True, exist_ok=True)
         if (out / "spec.json").exists(): _check_spec(out, spec)
-        else: _atomic_json(spec, out / "spec.json")
+        else: atomic_write_json(spec, out / "spec.json")
     state.wait_for_everyone()
     _check_spec(out, spec)
     schema = _features_schema(target.hidden_size, target.num_layers, strategy != "none")
@@ -144,7 +135,7 @@ def extract_features(target:Target, rows, # a data set (or list) of chat-form ro
                    "bytes": sum(f.stat().st_size for f in out.rglob("*") if f.is_file()),
                    "processes": state.num_processes, "seconds_this_run": round(secs, 1),
                    "tokens_per_s_this_run": round(tokens / secs, 1) if secs > 0 and tokens else None}
-        _atomic_json({**spec, "n_shards": n_shards, "complete": True, "summary": summary}, out / "manifest.json")
+        atomic_write_json({**spec, "n_shards": n_shards, "complete": True, "summary": summary}, out / "manifest.json")
     state.wait_for_everyone()
     return json.loads((out / "manifest.json").read_text())["summary"]
 

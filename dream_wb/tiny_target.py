@@ -20,7 +20,7 @@ from transformers import (PreTrainedTokenizerFast, CLIPImageProcessorPil, LlavaP
 from tqdm.auto import tqdm
 
 from .shapes import (IMAGE_SIZE, PATCH_SIZE, DESCRIBE_PROMPTS, QUESTION_TYPES, SPLIT_SEED_BASE,
-                             image_rows, chat, gallery)
+                             image_rows, chat, gallery, atomic_dir, atomic_write_json)
 
 # %% ../nbs/02_tiny_target.ipynb #c006
 SPECIAL_TOKENS = ["<pad>", "<|user|>", "<|assistant|>", "<|end|>", "<image>"]
@@ -182,18 +182,12 @@ def exact_match(model, examples:list, pad_id:int, batch_size:int=64, progress:bo
 
 # %% ../nbs/02_tiny_target.ipynb #c024
 def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
+    with atomic_dir(path) as tmp:
         m = model if dtype is None else type(model)(model.config).to(dtype).eval()
         if dtype is not None: m.load_state_dict({k: v.to(dtype) for k, v in model.state_dict().items()})
         m.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)
-        if card is not None: (tmp / "card.json").write_text(json.dumps(card, indent=1))
-        if path.exists(): shutil.rmtree(path)
-        tmp.rename(path)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
+        if card is not None: atomic_write_json(card, tmp / "card.json")
 
 def save_train_state(path:Path, model, opt, step:int, history:list):
     "Save model and AdamW state as safetensors plus a JSON of the step and history (atomically)."
@@ -205,8 +199,7 @@ def save_train_state(path:Path, model, opt, step:int, history:list):
         for k, v in st.items(): tensors[f"opt.{i}.{k}"] = v.contiguous() if torch.is_tensor(v) else torch.tensor(v)
     save_file(tensors, path / "state.tmp")
     os.replace(path / "state.tmp", path / "state.safetensors")
-    (path / "state.json.tmp").write_text(json.dumps({"step": step, "history": history, "param_groups": sd["param_groups"]}))
-    os.replace(path / "state.json.tmp", path / "state.json")
+    atomic_write_json({"step": step, "history": history, "param_groups": sd["param_groups"]}, path / "state.json")
 
 def load_train_state(path:Path, model, opt):
     "Restore what `save_train_state` wrote; returns (step, history)."
@@ -261,13 +254,18 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     vision_report = None
     if vision_steps and not (ckpt / "state.json").exists():
         vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress)
+        ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(vision_report))
+    elif (ckpt / "vision.json").exists(): vision_report = json.loads((ckpt / "vision.json").read_text())
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     start, history = 0, []
     if (ckpt / "state.json").exists():
         start, history = load_train_state(ckpt, model, opt)
         sched.last_epoch = start - 1; sched.step()
+        if history and history[-1].get("schedule_steps", steps) != steps: history.append({"resumed_at": start, "schedule_steps": steps})
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
+    done_minutes = max([h["minutes"] for h in history if "minutes" in h], default=0)  # time spent before a resume
+    t0 -= done_minutes * 60
     bar = tqdm(range(start, steps), desc="train shapes-tiny", disable=not progress, initial=start, total=steps)
     for step in bar:
         model.train()
@@ -279,7 +277,7 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
         bar.set_postfix(loss=f"{loss.item():.3f}")
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             em = exact_match(model, val, tokenizer.pad_token_id)
-            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **em})
+            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, "schedule_steps": steps, **em})
             bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
             save_train_state(ckpt, model, opt, step + 1, history)
     card = {"name": "shapes-tiny", "architecture": "LlavaForConditionalGeneration (CLIP-style vision + Llama text)",
