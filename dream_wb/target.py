@@ -301,14 +301,12 @@ def _window(self):
     return w
 
 def _masks(self, parents, cache_len:int):
-    dtype, window = self.dtype, _window(self)
-    full = tree_attention_mask(parents, cache_len, dtype)
-    types = set(getattr(self.text_config, "layer_types", None) or [])
-    if window is None: return full
-    if "sliding_attention" in types and len(types) > 1:
-        return {"full_attention": full, "sliding_attention": tree_attention_mask(parents, cache_len, dtype, window)}
-    if types == {"full_attention"}: return full
-    return tree_attention_mask(parents, cache_len, dtype, window)
+    "The tree mask for every layer: one tensor, or one per layer type where full and sliding layers mix."
+    window, types = _window(self), set(getattr(self.text_config, "layer_types", None) or [])
+    if window is None or types == {"full_attention"}: return tree_attention_mask(parents, cache_len, self.dtype)
+    windowed = tree_attention_mask(parents, cache_len, self.dtype, window)
+    if "full_attention" not in types: return windowed
+    return {"full_attention": tree_attention_mask(parents, cache_len, self.dtype), "sliding_attention": windowed}
 
 def _positions(self, parents, cache_len:int, rope_delta=None)->torch.Tensor:
     pos = (cache_len + tree_depths(parents))[None]
