@@ -6,7 +6,7 @@
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
            'tiny_config', 'cell_labels', 'CellProbe', 'pretrain_vision', 'encode_example', 'make_examples', 'collate',
            'answer_stats', 'exact_match', 'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets',
-           'train_tiny_target', 'qa_items', 'evaluate_qa']
+           'train_tiny_target', 'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -78,7 +78,7 @@ def tiny_config(tokenizer, # the tokenizer (sets the vocabulary and special ids)
                        projector_hidden_act="gelu", tie_word_embeddings=False)
 
 # %% ../nbs/02_tiny_target.ipynb #c016
-from .shapes import GRID, SHAPES, COLOURS, SIZES, BACKGROUNDS, Scene, random_scene, render_scene
+from .shapes import GRID, SHAPES, COLOURS, SIZES, BACKGROUNDS, Scene, random_scene, render_scene, position_name
 
 def cell_labels(scene:Scene)->torch.Tensor:
     "Per-cell targets (GRID*GRID, 3): shape, colour and size index, each 0 for an empty cell; plus background in a 4th column."
@@ -292,10 +292,80 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
-# %% ../nbs/02_tiny_target.ipynb #c031
+# %% ../nbs/02_tiny_target.ipynb #c027
+def drill_examples(processor, n_images:int, start:int=30000, kinds=("position",), progress:bool=True)->list:
+    "Extra training rows: one question of each kind in `kinds` about every object of train images `start`..`start+n_images`."
+    out = []
+    for i in tqdm(range(start, start + n_images), desc="drill rows", disable=not progress):
+        rng = random.Random(SPLIT_SEED_BASE["train"] + i)
+        scene = random_scene(rng)
+        px = pixels(processor, render_scene(scene, SPLIT_SEED_BASE["train"] + i))
+        for o in scene.objects:
+            qa = []
+            if "position" in kinds: qa.append(("position", f"Where is the {o.name()}?", position_name(o.row, o.col)))
+            for k, q, a in qa:
+                out.append(dict(encode_example(processor, q, a), pixel_values=px, kind=k, prompt=q, answer=a,
+                                image_id=SPLIT_SEED_BASE["train"] + i))
+    return out
+
+def finetune_tiny_target(src_dir, # a trained model folder (save_pretrained) or a train-state folder
+                         out_dir, steps:int=3000, batch_size:int=32, lr:float=2e-4, warmup:int=100, weight_decay:float=0.05,
+                         n_train_images:int=30000, n_drill_images:int=15000, n_val_images:int=300, eval_every:int=250,
+                         seed:int=1, ckpt_dir=None, progress:bool=True, threads:int=None,
+                         base_card:dict=None # the first stage's card (default: src_dir/card.json)
+                        ):
+    "Continue training a shapes-tiny model on its conversations plus position drill rows; save it (fp16) with a card."
+    if threads: torch.set_num_threads(threads)
+    t0 = time.time()
+    random.seed(seed); torch.manual_seed(seed)
+    src_dir = Path(src_dir)
+    tokenizer = build_tokenizer(shapes_corpus())
+    processor = build_processor(tokenizer)
+    model = LlavaForConditionalGeneration(tiny_config(tokenizer))
+    if (src_dir / "state.safetensors").exists():
+        from safetensors.torch import load_file
+        model.load_state_dict({k[6:]: v for k, v in load_file(src_dir / "state.safetensors").items() if k.startswith("model.")})
+    else:
+        model.load_state_dict({k: v.float() for k, v in LlavaForConditionalGeneration.from_pretrained(src_dir).state_dict().items()})
+    train = make_examples(processor, "train", n_train_images, progress) + drill_examples(processor, n_drill_images, n_train_images, progress=progress)
+    val = make_examples(processor, "validation", n_val_images, progress)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
+    start, history = 0, [{"step": 0, "minutes": 0.0, **exact_match(model, val, tokenizer.pad_token_id)}]
+    if (ckpt / "state.json").exists():
+        start, history = load_train_state(ckpt, model, opt)
+        sched.last_epoch = start - 1; sched.step()
+    t0 -= max([h["minutes"] for h in history if "minutes" in h], default=0) * 60
+    batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
+    bar = tqdm(range(start, steps), desc="finetune shapes-tiny", disable=not progress, initial=start, total=steps)
+    for step in bar:
+        model.train()
+        loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], tokenizer.pad_token_id))
+        loss = loss.mean()
+        opt.zero_grad(); loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); sched.step()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            em = exact_match(model, val, tokenizer.pad_token_id)
+            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **em})
+            bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
+            save_train_state(ckpt, model, opt, step + 1, history)
+    stage = {"steps": steps, "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay, "seed": seed,
+             "n_train_images": n_train_images, "n_drill_images": n_drill_images, "n_train_conversations": len(train),
+             "n_position_rows": sum(e["kind"] == "position" for e in train), "train_minutes": round((time.time() - t0) / 60, 1),
+             "threads": torch.get_num_threads(), "data_fingerprint": data_fingerprint(train), "history": history}
+    if base_card is None and (src_dir / "card.json").exists(): base_card = json.loads((src_dir / "card.json").read_text())
+    card = dict(base_card or {"name": "shapes-tiny"}, second_stage=stage, torch=torch.__version__)
+    card.pop("held_out", None)  # measured again on the new weights
+    _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
+    return model, processor, card
+
+# %% ../nbs/02_tiny_target.ipynb #c033
 from .target import load_target, Target
 
-# %% ../nbs/02_tiny_target.ipynb #c036
+# %% ../nbs/02_tiny_target.ipynb #c038
 def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
     "The first `n` question rows (no descriptions) of a ShapesWorld split."
     out, i = [], 0
