@@ -19,7 +19,7 @@ $(STAMP): settings.ini setup.py
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/dream-wb demo
+	$(BIN)/dream-wb demo --out demo-report
 
 test: $(STAMP)
 	@bash .ci/test_notebooks

@@ -135,7 +135,7 @@ class CrossBlock(nn.Module):
         self.attn_gate, self.mlp_gate = nn.Parameter(torch.zeros(())), nn.Parameter(torch.zeros(()))
 
     def forward(self, x, ctx:dict, past=None):
-        h, new = self.attn(self.input_norm(x), ctx["fins"], ctx["mask"], past)
+        h, new = self.attn(self.input_norm(x), ctx["memory"], ctx["mem_mask"], past)
         x = x + torch.tanh(self.attn_gate) * h
         after_attn = x
         return x + torch.tanh(self.mlp_gate) * self.mlp(self.post_norm(x)), new, after_attn
@@ -143,17 +143,23 @@ class CrossBlock(nn.Module):
 # %% ../nbs/05_draft.ipynb #c012
 class DraftCache:
     "Per-block keys/values of the rows a draft has run, plus how many of them are committed."
-    def __init__(self): self.layers, self.length, self.committed = None, 0, 0
+    def __init__(self): self.layers, self.length, self.committed, self.offsets = None, 0, 0, None
     def get(self, i): return None if self.layers is None else self.layers[i]
+    @property
+    def mem_offset(self)->int:
+        "How many more memory entries than rows the cross block holds (visual rows dropped from the draft's stream)."
+        return max(self.offsets) if self.offsets else 0
     def append(self, new:list):
         n = new[0][0].shape[2]
-        self.layers = new if self.layers is None else [(torch.cat([k, k2], 2), torch.cat([v, v2], 2))
-                                                       for (k, v), (k2, v2) in zip(self.layers, new)]
+        if self.layers is None:
+            self.layers, self.offsets = new, [kv[0].shape[2] - n for kv in new]
+        else:
+            self.layers = [(torch.cat([k, k2], 2), torch.cat([v, v2], 2)) for (k, v), (k2, v2) in zip(self.layers, new)]
         self.length += n
     def crop(self, n:int):
-        "Keep the first `n` rows."
+        "Keep the first `n` rows (and the memory entries that go with them)."
         if n > self.length: raise DraftError(f"Cannot crop a draft cache of {self.length} rows to {n}.")
-        self.layers = [(k[:, :, :n], v[:, :, :n]) for k, v in self.layers]
+        self.layers = [(k[:, :, :n + o], v[:, :, :n + o]) for (k, v), o in zip(self.layers, self.offsets)]
         self.length, self.committed = n, min(self.committed, n)
     def __repr__(self): return f"DraftCache(rows={self.length}, committed={self.committed})"
 
@@ -223,12 +229,19 @@ class Draft(nn.Module):
                 fins, # (B, T, H) the feature of each row's previous position
                 positions, # (B, T) position ids
                 mask, # additive (B or 1, 1, T, cached + T)
-                cache:DraftCache=None)->DraftOutput:
+                cache:DraftCache=None,
+                memory=None, # (B, M, H) cross-attention memory if it is not `fins` (rows dropped from the stream)
+                mem_mask=None # additive mask over (cached memory + memory), with `memory`
+               )->DraftOutput:
         "Run new rows (all at once: training, or a few: decoding) and append them to `cache` if given."
         dt = self.norm.weight.dtype
-        embeds, fins = embeds.to(dt), fins.to(dt)
+        embeds, fins, mask = embeds.to(dt), fins.to(dt), mask.to(dt)
         cos, sin = self.rotary(embeds, positions)
-        ctx = dict(cos=cos, sin=sin, mask=mask.to(dt), fins=fins)
+        if memory is None:
+            memory = fins
+            off = cache.mem_offset if cache is not None else 0
+            mem_mask = F.pad(mask, (off, 0)) if off else mask  # rows after the prompt see all of its memory
+        ctx = dict(cos=cos, sin=sin, mask=mask, memory=memory.to(dt), mem_mask=mem_mask.to(dt))
         x, new, mid_block, mid_attn = self.stem(embeds, fins), [], None, None
         for i, blk in enumerate(self.blocks):
             x, kv, after_attn = blk(x, ctx, None if cache is None else cache.get(i))
@@ -298,14 +311,25 @@ def teacher_forced(draft:Draft, embeds, features, lengths=None, noise:float=0.0)
 @torch.no_grad()
 def start(draft:Draft, prompt_embeds, # (1, n, H) the target's merged input embeddings of the prompt
           features, # (1, n, H) the target's S^L over the prompt
-          root:int # the token the target chose after the prompt
+          root:int, # the token the target chose after the prompt
+          keep=None # (n,) bool: prompt rows to keep in the draft's stream (None = all; see dream_wb.compress)
          ):
     "Run the prompt and the root token; returns (cache, the root row's output (1, 1, H))."
-    n = prompt_embeds.shape[1]
-    embeds = torch.cat([prompt_embeds.to(draft.norm.weight.dtype), draft.embed([[root]])], 1)
+    n, dt = prompt_embeds.shape[1], draft.norm.weight.dtype
+    embeds = torch.cat([prompt_embeds.to(dt), draft.embed([[root]])], 1)
     fins = torch.cat([torch.zeros_like(features[:, :1]), features], 1)
     cache = DraftCache()
-    out = draft(embeds, fins, torch.arange(n + 1)[None], additive_mask(causal_allowed(n + 1), draft.norm.weight.dtype), cache)
+    if keep is None:
+        out = draft(embeds, fins, torch.arange(n + 1)[None], additive_mask(causal_allowed(n + 1), dt), cache)
+    else:
+        keep = torch.as_tensor(keep, dtype=torch.bool)
+        if keep.shape != (n,): raise DraftError(f"`keep` must have one entry per prompt token ({n}); got {tuple(keep.shape)}.")
+        rows = torch.cat([keep.nonzero().flatten(), torch.tensor([n])])  # kept prompt positions, then the root
+        k = len(rows)
+        # the memory keeps every position: row at position p sees the features of positions < p
+        mem_allowed = torch.arange(n + 1)[None] <= rows[:, None]
+        out = draft(embeds[:, rows], fins[:, rows], rows[None], additive_mask(causal_allowed(k), dt), cache,
+                    memory=fins, mem_mask=additive_mask(mem_allowed, dt))
     cache.committed = cache.length
     return cache, out.hidden[:, -1:]
 
@@ -347,13 +371,13 @@ def draft_chain(draft:Draft, cache:DraftCache, hidden, # (1, 1, H) output of the
         hidden = extend(draft, cache, [[t]], hidden[:, -1:], [[cache.length]])
     return toks
 
-# %% ../nbs/05_draft.ipynb #c031
+# %% ../nbs/05_draft.ipynb #c033
 def tiny_target(family:str, seed:int=0)->tuple:
     "A `Target` over a tiny random model of `family` and its prompt batch (for tests)."
     model, batch = tiny_random_vlm(family, seed)
     return Target(model, None, name=f"tiny-{family}"), batch
 
-# %% ../nbs/05_draft.ipynb #c034
+# %% ../nbs/05_draft.ipynb #c036
 def save_draft(draft:Draft, path, card:dict=None):
     "Save `draft` to the folder `path` (config.json, model.safetensors, and card.json if given), atomically."
     from safetensors.torch import save_file
@@ -398,7 +422,7 @@ def draft_card(path)->dict:
     p = Path(path) / "card.json"
     return json.loads(p.read_text()) if p.exists() else {}
 
-# %% ../nbs/05_draft.ipynb #c037
+# %% ../nbs/05_draft.ipynb #c039
 def frequent_tokens(id_lists, n:int)->torch.Tensor:
     "The `n` most frequent token ids in `id_lists` (ties broken by id)."
     counts = {}

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DRAFTS_DIR', 'ABLATIONS', 'draft_rows', 'pad_batch', 'draft_losses', 'chain_acceptance', 'evaluate_draft',
            'train_draft', 'curves_figure', 'live_curves', 'shipped_draft_path', 'load_shipped_draft', 'resolve_draft',
-           'train_and_save', 'run_ablation']
+           'train_and_save', 'run_ablation', 'train_text_draft', 'load_text_draft']
 
 # %% ../nbs/06_train.ipynb #c003
 import json, math, os, random, time
@@ -268,3 +268,49 @@ def run_ablation(target:Target, rows:list, val_rows:list, variants=None, seed:in
         out.append({"variant": name, "params": n_params(d), "minutes": round((time.time() - t0) / 60, 1), "tau": round(ev["tau"], 3),
                     "alpha_1": round(ev["alpha_by_depth"][0], 3), "alpha_2": round(ev["alpha_by_depth"][1], 3), "top-1": round(ev["top1"], 3)})
     return out
+
+# %% ../nbs/06_train.ipynb #c042
+def train_text_draft(target:Target, store, out_dir, n:int=None, steps:int=1500, batch_size:int=32, lr:float=2e-3,
+                     warmup:int=100, hidden_size:int=128, layers:int=2, seed:int=0, progress:bool=True)->dict:
+    "Train a tiny text-only Llama on the target's responses in `store`; save it (with its tokenizer and a card)."
+    from transformers import LlamaConfig, LlamaForCausalLM
+    from dream_wb.tiny_target import _atomic_save
+    torch.manual_seed(seed)
+    t0 = time.time()
+    ds = load_feature_store(store, target)
+    if n is not None: ds = ds.select(range(min(n, len(ds))))
+    rows = [{"input_ids": torch.as_tensor(r["input_ids"]).long(), "loss_mask": torch.as_tensor(r["loss_mask"]).long()}
+            for r in ds.select_columns(["input_ids", "loss_mask"])]
+    tc = target.text_config
+    cfg = LlamaConfig(vocab_size=tc.vocab_size, hidden_size=hidden_size, intermediate_size=hidden_size * 3, num_hidden_layers=layers,
+                      num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=tc.max_position_embeddings,
+                      rms_norm_eps=1e-6, tie_word_embeddings=True, pad_token_id=tc.pad_token_id, eos_token_id=tc.eos_token_id,
+                      bos_token_id=getattr(tc, "bos_token_id", None))
+    lm = LlamaForCausalLM(cfg)
+    opt = torch.optim.AdamW(lm.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    batches, losses = _cycle(rows, batch_size, seed), []
+    for step in tqdm(range(steps), desc="train text draft", disable=not progress):
+        b = pad_batch(next(batches))
+        labels = b["input_ids"].masked_fill(b["loss_mask"] == 0, -100)
+        attn = (torch.arange(b["input_ids"].shape[1])[None] < b["lengths"][:, None]).long()
+        loss = lm(input_ids=b["input_ids"], attention_mask=attn, labels=labels).loss
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(lm.parameters(), 1.0); opt.step(); sched.step()
+        losses.append(loss.item())
+    card = {"kind": "text-only assistant LM", "target": target.name, "target_fingerprint": target.fingerprint,
+            "params": n_params(lm), "layers": layers, "hidden_size": hidden_size, "steps": steps, "batch_size": batch_size, "lr": lr,
+            "train_rows": len(rows), "train_store": _store_spec(store), "final_loss": sum(losses[-50:]) / len(losses[-50:]),
+            "train_minutes": round((time.time() - t0) / 60, 1), "torch": torch.__version__}
+    lm.generation_config.pad_token_id = tc.pad_token_id
+    _atomic_save(lm.eval(), target.processor.tokenizer, Path(out_dir), card, dtype=torch.float16)
+    return card
+
+def load_text_draft(target:Target, path=None):
+    "The shipped (or a saved) text-only draft LM for `target`, refusing one trained for another target."
+    from transformers import LlamaForCausalLM
+    path = Path(path or shipped_draft_path(target.name, "assistant"))
+    if not (path / "card.json").exists(): raise DraftError(f"No text-only draft at {path}; train one with train_text_draft().")
+    card = json.loads((path / "card.json").read_text())
+    if card.get("target_fingerprint") != target.fingerprint:
+        raise DraftError(f"The text-only draft at {path} was trained for target {card.get('target')!r}, not {target.name!r}.")
+    return LlamaForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
