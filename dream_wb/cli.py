@@ -22,7 +22,7 @@ from .features import extract_features
 from .draft import DraftError, KINDS
 from .train import resolve_draft, train_and_save
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
-from .bench import bench, METHODS, available_methods, report_table, write_html
+from .bench import bench, METHODS, TREE, available_methods, report_table, write_html
 
 # %% ../nbs/90_cli.ipynb #c005
 def _table(rows:list, cols:list)->str:
@@ -133,9 +133,9 @@ def parser()->argparse.ArgumentParser:
     b.add_argument("--n", type=int, default=10, help="held-out prompts")
     b.add_argument("--repeats", type=int, default=3)
     b.add_argument("--max-new-tokens", type=int, default=64)
-    b.add_argument("--depth", type=int, default=6)
-    b.add_argument("--top-k", type=int, default=4)
-    b.add_argument("--total-tokens", type=int, default=32)
+    b.add_argument("--depth", type=int, default=TREE["depth"])
+    b.add_argument("--top-k", type=int, default=TREE["top_k"])
+    b.add_argument("--total-tokens", type=int, default=TREE["total_tokens"])
     b.add_argument("--json", help="write the report here")
     b.add_argument("--html", help="write the HTML report here")
     b.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -115,7 +115,7 @@ def compression_figure(rows:list):
     fig.update_xaxes(title="keep ratio", autorange="reversed"); fig.update_layout(height=320)
     return fig
 
-# %% ../nbs/09_compress.ipynb #c025
+# %% ../nbs/09_compress.ipynb #c026
 def compression_panel(target:Target, draft:Draft, row:dict, max_new_tokens:int=64):
     "An ipywidgets panel: a strategy dropdown and a keep-ratio slider over one held-out prompt."
     import ipywidgets as W
