@@ -96,7 +96,7 @@ def compression_table(target:Target, draft:Draft, prompts:list, ratios=(1.0, 0.7
             best = (secs, gens) if best is None or secs < best[0] else best
         secs, gens = best
         steps = [st for g in gens for st in g.steps]
-        out.append({"keep": r, "strategy": s, "tau": sum(len(st.tokens) for st in steps) / len(steps),
+        out.append({"keep": r, "strategy": s, "tau": tau(gens),
                     "speedup": vanilla / secs, "draft_ms_per_step": 1000 * sum(st.draft_s for st in steps) / len(steps),
                     "draft_prefill_ms": 1000 * sum(g.draft_prefill_s for g in gens) / len(gens)})
     return out

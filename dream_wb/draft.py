@@ -76,38 +76,38 @@ def draft_config(target:Target, kind:str="dream", **overrides)->DraftConfig:
 # %% ../nbs/05_draft.ipynb #c008
 def _heads(x, h, d): return x.view(x.shape[0], x.shape[1], h, d).transpose(1, 2)
 
-class SelfAttention(nn.Module):
-    "Llama-style multi-head self-attention with rotary positions; returns the output and this call's keys/values."
+class _Attention(nn.Module):
+    "Projections shared by both attentions, and the step they end with: append to the cache, attend, project out."
     def __init__(self, cfg:DraftConfig):
         super().__init__()
         self.h, self.d = cfg.num_heads, cfg.head_dim
         self.q_proj, self.k_proj, self.v_proj = (nn.Linear(cfg.hidden_size, self.h * self.d, bias=False) for _ in range(3))
         self.o_proj = nn.Linear(self.h * self.d, cfg.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, mask, past=None):
-        q, k, v = (_heads(p(x), self.h, self.d) for p in (self.q_proj, self.k_proj, self.v_proj))
-        q, k = apply_rotary_pos_emb(q, k, cos, sin)
+    def _attend(self, q, k, v, mask, past):
+        "Attend over (cached + new) keys; returns the output and this call's keys/values."
         new = (k, v)
         if past is not None: k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
         o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return self.o_proj(o.transpose(1, 2).flatten(2)), new
 
-class CrossAttention(nn.Module):
+class SelfAttention(_Attention):
+    "Llama-style multi-head self-attention with rotary positions; returns the output and this call's keys/values."
+    def forward(self, x, cos, sin, mask, past=None):
+        q, k, v = (_heads(p(x), self.h, self.d) for p in (self.q_proj, self.k_proj, self.v_proj))
+        q, k = apply_rotary_pos_emb(q, k, cos, sin)
+        return self._attend(q, k, v, mask, past)
+
+class CrossAttention(_Attention):
     "Queries from the draft, keys/values from features; per-head RMSNorm on queries and keys, no rotary."
     def __init__(self, cfg:DraftConfig):
-        super().__init__()
-        self.h, self.d = cfg.num_heads, cfg.head_dim
-        self.q_proj, self.k_proj, self.v_proj = (nn.Linear(cfg.hidden_size, self.h * self.d, bias=False) for _ in range(3))
-        self.o_proj = nn.Linear(self.h * self.d, cfg.hidden_size, bias=False)
+        super().__init__(cfg)
         self.q_norm, self.k_norm = LlamaRMSNorm(self.d, cfg.rms_norm_eps), LlamaRMSNorm(self.d, cfg.rms_norm_eps)
 
     def forward(self, x, memory, mask, past=None):
         q = self.q_norm(_heads(self.q_proj(x), self.h, self.d))
         k, v = self.k_norm(_heads(self.k_proj(memory), self.h, self.d)), _heads(self.v_proj(memory), self.h, self.d)
-        new = (k, v)
-        if past is not None: k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
-        o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        return self.o_proj(o.transpose(1, 2).flatten(2)), new
+        return self._attend(q, k, v, mask, past)
 
 # %% ../nbs/05_draft.ipynb #c010
 class DecoderBlock(nn.Module):

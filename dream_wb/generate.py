@@ -71,10 +71,11 @@ class Generation:
     @property
     def target_passes(self)->int: return 1 + len(self.steps)  # the prefill plus one pass per step
 
-def tau(gen:Generation)->float:
-    "Mean acceptance length: tokens produced by verification passes / verification passes (bonus included)."
-    if not gen.steps: return float("nan")
-    return sum(len(s.tokens) for s in gen.steps) / len(gen.steps)
+def tau(gens)->float:
+    "Mean acceptance length: tokens produced by verification passes / verification passes, bonus included (one or many generations)."
+    steps = [s for g in ([gens] if isinstance(gens, Generation) else gens) for s in g.steps]
+    if not steps: return float("nan")
+    return sum(len(s.tokens) for s in steps) / len(steps)
 
 def alpha_by_depth(gens)->list:
     "Acceptance rate at each draft depth given all earlier depths were accepted (over one or many generations)."
@@ -174,7 +175,7 @@ def sample_plain(target:Target, batch:dict, max_new_tokens:int=64, temperature:f
         out.append(tok)
     return out
 
-# %% ../nbs/08_generate.ipynb #c026
+# %% ../nbs/08_generate.ipynb #c029
 _PALETTE = ["#e63946", "#457b9d", "#2a9d55", "#f4a261", "#8e44ad", "#1d3557", "#e76f51", "#2b9348"]
 
 def answer_html(gen:Generation, tokenizer)->str:
@@ -231,7 +232,7 @@ def generation_panel(target:Target, draft:Draft, split:str="test", n_images:int=
     rerun()
     return W.VBox([W.HBox([img, depth]), W.HBox([topk, total]), out_gen, step, out_step])
 
-# %% ../nbs/08_generate.ipynb #c029
+# %% ../nbs/08_generate.ipynb #c032
 def tree_sweep(target:Target, draft:Draft, prompts:list, depths=(1, 2, 4, 6), totals=(4, 8, 16, 32), top_k:int=4,
                max_new_tokens:int=64)->list:
     "tau and tokens/s for each (depth, total_tokens) over `prompts` (rows with 'image' and 'prompt')."
@@ -244,7 +245,7 @@ def tree_sweep(target:Target, draft:Draft, prompts:list, depths=(1, 2, 4, 6), to
                 gens = [speculative_generate(target, draft, b, max_new_tokens, d, top_k, n) for b in batches]
                 toks, secs = sum(len(g.tokens) for g in gens), sum(g.total_s for g in gens)
                 out.append({"depth": d, "total_tokens": min(n, tree_capacity(d, top_k)),
-                            "tau": sum(len(s.tokens) for g in gens for s in g.steps) / sum(len(g.steps) for g in gens),
+                            "tau": tau(gens),
                             "tokens_per_s": toks / secs})
     return out
 

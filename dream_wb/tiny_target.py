@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
-           'tiny_config', 'cell_labels', 'CellProbe', 'pretrain_vision', 'encode_example', 'make_examples', 'collate',
-           'answer_stats', 'exact_match', 'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets',
-           'train_tiny_target', 'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
+           'tiny_config', 'cell_labels', 'CellProbe', 'warmup_cosine', 'pretrain_vision', 'encode_example',
+           'make_examples', 'collate', 'answer_stats', 'exact_match', 'save_train_state', 'load_train_state',
+           'data_fingerprint', 'length_buckets', 'train_tiny_target', 'drill_examples', 'finetune_tiny_target',
+           'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -101,6 +102,10 @@ class CellProbe(torch.nn.Module):
         x = patches.view(b, GRID, g // GRID, GRID, g // GRID, w).mean((2, 4)).reshape(b, GRID * GRID, w)
         return [h(x) for h in self.heads]
 
+def warmup_cosine(warmup:int, steps:int):
+    "Learning-rate factor per step: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
+    return lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+
 def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, lr:float=1e-3, seed:int=0,
                     progress:bool=True)->dict:
     "Train the vision tower (in place) to label every cell; returns the final per-attribute accuracy."
@@ -108,7 +113,7 @@ def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, 
     probe = CellProbe(vision_tower.config.hidden_size)
     params = list(vision_tower.parameters()) + list(probe.parameters())
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * 0.5 * (1 + math.cos(math.pi * s / steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(100, steps))
     vision_tower.train()
     bar = tqdm(range(steps), desc="pretrain vision", disable=not progress)
     for step in bar:
@@ -235,6 +240,25 @@ def length_buckets(lengths:list, batch_size:int, n_batches:int, seed:int=0, wind
         out += [epoch[i] for i in torch.randperm(len(epoch), generator=g).tolist()]
     return out[:n_batches]
 
+def _train_loop(model, opt, sched, train:list, val:list, batches:list, start:int, steps:int, history:list, t0:float,
+                ckpt:Path, pad_id:int, eval_every:int, desc:str, progress:bool, extra:dict=None):
+    "The shared step loop of both training stages: answer loss, clipping, periodic held-out exact match, atomic checkpoint."
+    bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps)
+    for step in bar:
+        model.train()
+        loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], pad_id))
+        loss = loss.mean()
+        opt.zero_grad(); loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); sched.step()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            em = exact_match(model, val, pad_id)
+            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **(extra or {}), **em})
+            bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
+            save_train_state(ckpt, model, opt, step + 1, history)
+    return history
+
 def train_tiny_target(out_dir, # where the trained model, processor and card.json go
                       steps:int=4000, batch_size:int=32, lr:float=3e-4, warmup:int=200, weight_decay:float=0.05,
                       n_train_images:int=30000, n_val_images:int=300, eval_every:int=250, seed:int=0,
@@ -258,7 +282,7 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
         ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(vision_report))
     elif (ckpt / "vision.json").exists(): vision_report = json.loads((ckpt / "vision.json").read_text())
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     start, history = 0, []
     if (ckpt / "state.json").exists():
         start, history = load_train_state(ckpt, model, opt)
@@ -267,20 +291,8 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
     done_minutes = max([h["minutes"] for h in history if "minutes" in h], default=0)  # time spent before a resume
     t0 -= done_minutes * 60
-    bar = tqdm(range(start, steps), desc="train shapes-tiny", disable=not progress, initial=start, total=steps)
-    for step in bar:
-        model.train()
-        loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], tokenizer.pad_token_id))
-        loss = loss.mean()
-        opt.zero_grad(); loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); sched.step()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        if (step + 1) % eval_every == 0 or step + 1 == steps:
-            em = exact_match(model, val, tokenizer.pad_token_id)
-            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, "schedule_steps": steps, **em})
-            bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
-            save_train_state(ckpt, model, opt, step + 1, history)
+    _train_loop(model, opt, sched, train, val, batches, start, steps, history, t0, ckpt, tokenizer.pad_token_id, eval_every,
+                "train shapes-tiny", progress, {"schedule_steps": steps})
     card = {"name": "shapes-tiny", "architecture": "LlavaForConditionalGeneration (CLIP-style vision + Llama text)",
             "params": sum(p.numel() for p in model.parameters()), "dtype": "float16", "seed": seed, "steps": steps,
             "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay,
@@ -330,28 +342,16 @@ def finetune_tiny_target(src_dir, # a trained model folder (save_pretrained) or 
     train = make_examples(processor, "train", n_train_images, progress) + drill_examples(processor, n_drill_images, n_train_images, progress=progress)
     val = make_examples(processor, "validation", n_val_images, progress)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
-    start, history = 0, [{"step": 0, "minutes": 0.0, **exact_match(model, val, tokenizer.pad_token_id)}]
     if (ckpt / "state.json").exists():
         start, history = load_train_state(ckpt, model, opt)
         sched.last_epoch = start - 1; sched.step()
+    else: start, history = 0, [{"step": 0, "minutes": 0.0, **exact_match(model, val, tokenizer.pad_token_id)}]
     t0 -= max([h["minutes"] for h in history if "minutes" in h], default=0) * 60
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
-    bar = tqdm(range(start, steps), desc="finetune shapes-tiny", disable=not progress, initial=start, total=steps)
-    for step in bar:
-        model.train()
-        loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], tokenizer.pad_token_id))
-        loss = loss.mean()
-        opt.zero_grad(); loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); sched.step()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
-        if (step + 1) % eval_every == 0 or step + 1 == steps:
-            em = exact_match(model, val, tokenizer.pad_token_id)
-            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **em})
-            bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
-            save_train_state(ckpt, model, opt, step + 1, history)
+    _train_loop(model, opt, sched, train, val, batches, start, steps, history, t0, ckpt, tokenizer.pad_token_id, eval_every,
+                "finetune shapes-tiny", progress)
     stage = {"steps": steps, "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay, "seed": seed,
              "n_train_images": n_train_images, "n_drill_images": n_drill_images, "n_train_conversations": len(train),
              "n_position_rows": sum(e["kind"] == "position" for e in train), "train_minutes": round((time.time() - t0) / 60, 1),

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .shapes import atomic_write_json, SPLIT_SEED_BASE, build_split
 from .target import Target, TargetError, load_target, DATA_DIR
-from .tiny_target import save_train_state, load_train_state
+from .tiny_target import save_train_state, load_train_state, warmup_cosine
 from .features import load_feature_store, extract_features
 from .draft import (Draft, DraftError, KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
                             additive_mask, causal_allowed, DraftCache, draft_card)
@@ -153,8 +153,7 @@ def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
     start_step, history = 0, []
     if ckpt_dir and (Path(ckpt_dir) / "state.json").exists(): start_step, history = load_train_state(ckpt_dir, draft, opt)
     for g in opt.param_groups: g.setdefault("initial_lr", lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)),
-                                              last_epoch=start_step - 1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps), last_epoch=start_step - 1)
     model, opt = acc.prepare(draft, opt)
     kw = dict(feat_weight=feat_weight, mid_weight=mid_weight, kl_weight=kl_weight, mid_source=mid_source)
     batches = _cycle(rows, batch_size, seed)
@@ -288,7 +287,7 @@ def train_text_draft(target:Target, store, out_dir, n:int=None, steps:int=1500, 
                       bos_token_id=getattr(tc, "bos_token_id", None))
     lm = LlamaForCausalLM(cfg)
     opt = torch.optim.AdamW(lm.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     batches, losses = _cycle(rows, batch_size, seed), []
     for step in tqdm(range(steps), desc="train text draft", disable=not progress):
         b = pad_batch(next(batches))
