@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
-           'tiny_config', 'cell_labels', 'CellProbe', 'warmup_cosine', 'pretrain_vision', 'encode_example',
-           'make_examples', 'collate', 'answer_stats', 'exact_match', 'save_train_state', 'load_train_state',
-           'data_fingerprint', 'length_buckets', 'train_tiny_target', 'drill_examples', 'finetune_tiny_target',
-           'qa_items', 'evaluate_qa']
+           'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'warmup_cosine', 'pretrain_vision', 'where_probe',
+           'encode_example', 'make_examples', 'collate', 'answer_stats', 'exact_match', 'save_train_state',
+           'load_train_state', 'data_fingerprint', 'length_buckets', 'train_tiny_target', 'PatchCellHead',
+           'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -91,23 +91,32 @@ def cell_labels(scene:Scene)->torch.Tensor:
     return lab
 
 class CellProbe(torch.nn.Module):
-    "Linear heads over each cell's pooled patch features: shape, colour, size and background."
+    "Linear heads over each cell's pooled patch features (shape, colour, size, background) and over each patch (its cell)."
     def __init__(self, width:int):
         super().__init__()
         self.heads = torch.nn.ModuleList([torch.nn.Linear(width, n) for n in
                                           (len(SHAPES) + 1, len(COLOURS) + 1, len(SIZES) + 1, len(BACKGROUNDS))])
+        self.where = torch.nn.Linear(width, GRID * GRID)
     def forward(self, patches:torch.Tensor)->list:
         g = IMAGE_SIZE // PATCH_SIZE
         b, n, w = patches.shape
         x = patches.view(b, GRID, g // GRID, GRID, g // GRID, w).mean((2, 4)).reshape(b, GRID * GRID, w)
-        return [h(x) for h in self.heads]
+        return [h(x) for h in self.heads] + [self.where(patches)]
+
+def patch_cells()->torch.Tensor:
+    "The grid cell (0 .. GRID*GRID-1, row-major) each visual patch lies in."
+    g = IMAGE_SIZE // PATCH_SIZE
+    i = torch.arange(g * g)
+    return (i // g) // (g // GRID) * GRID + (i % g) // (g // GRID)
 
 def warmup_cosine(warmup:int, steps:int):
     "Learning-rate factor per step: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
     return lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
 
 def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, lr:float=1e-3, seed:int=0,
-                    progress:bool=True)->dict:
+                    progress:bool=True,
+                    cells:bool=False # also ask every patch for its grid cell (`CellProbe.where`)
+                   )->dict:
     "Train the vision tower (in place) to label every cell; returns the final per-attribute accuracy."
     g = random.Random(seed + 12345)
     probe = CellProbe(vision_tower.config.hidden_size)
@@ -123,14 +132,47 @@ def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, 
         lab = torch.stack([cell_labels(sc) for sc in scenes])
         with torch.autocast("cpu", dtype=torch.bfloat16):
             h = vision_tower(pixel_values=px, output_hidden_states=True).hidden_states[-1][:, 1:]
-            outs = probe(h)
-        loss = sum(F.cross_entropy(o.float().reshape(-1, o.shape[-1]), lab[..., i].reshape(-1)) for i, o in enumerate(outs))
+            outs = probe(h) if cells else probe(h)[:4]
+        labs = [lab[..., i] for i in range(4)] + [patch_cells().expand(len(scenes), -1)]
+        loss = sum(F.cross_entropy(o.float().reshape(-1, o.shape[-1]), y.reshape(-1)) for o, y in zip(outs, labs))
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
         if step % 20 == 0: bar.set_postfix(loss=f"{loss.item():.3f}")
-    acc = {k: (o.argmax(-1) == lab[..., i]).float().mean().item() for i, (k, o) in enumerate(zip(("shape", "colour", "size", "background"), outs))}
+    acc = {k: (o.argmax(-1) == y).float().mean().item() for k, o, y in zip(("shape", "colour", "size", "background", "cell"), outs, labs)}
     return {"steps": steps, "loss": loss.item(), "train_batch_accuracy": acc}
 
 # %% ../nbs/02_tiny_target.ipynb #c020
+@torch.no_grad()
+def _object_patches(vision_tower, processor, n:int, seed:int)->tuple:
+    "Final-layer features of every patch that lies in an occupied cell, and that cell, for `n` random scenes."
+    r = random.Random(seed)
+    seeds = [r.randrange(10**9) for _ in range(n)]
+    scenes = [random_scene(random.Random(s)) for s in seeds]
+    px = torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
+    was = vision_tower.training; vision_tower.eval()
+    h = vision_tower(pixel_values=px.to(vision_tower.dtype), output_hidden_states=True).hidden_states[-1][:, 1:].float()
+    vision_tower.train(was)
+    cells = patch_cells()
+    X, y = [], []
+    for b, sc in enumerate(scenes):
+        occupied = {o.row * GRID + o.col for o in sc.objects}
+        occ = torch.tensor([int(c) in occupied for c in cells])
+        X.append(h[b, occ]); y.append(cells[occ])
+    return torch.cat(X), torch.cat(y)
+
+def where_probe(vision_tower, processor, n_train:int=1000, n_val:int=300, steps:int=300, seed:int=0)->float:
+    "Held-out accuracy of a linear probe that reads an object patch's grid cell from its final vision features."
+    X, y = _object_patches(vision_tower, processor, n_train, seed + 1)
+    Xv, yv = _object_patches(vision_tower, processor, n_val, seed + 2)
+    mu, sd = X.mean(0), X.std(0) + 1e-5
+    torch.manual_seed(seed)
+    lin = torch.nn.Linear(X.shape[1], GRID * GRID)
+    opt = torch.optim.Adam(lin.parameters(), 1e-2)
+    for _ in range(steps):
+        loss = F.cross_entropy(lin((X - mu) / sd), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    with torch.no_grad(): return (lin((Xv - mu) / sd).argmax(-1) == yv).float().mean().item()
+
+# %% ../nbs/02_tiny_target.ipynb #c022
 def encode_example(processor, prompt:str, answer:str)->dict:
     "Token ids and labels for one conversation: labels are -100 except on the answer and its end token."
     text = processor.apply_chat_template(chat(prompt), add_generation_prompt=True)
@@ -160,7 +202,7 @@ def collate(examples:list, pad_id:int)->dict:
     return {"input_ids": ids, "labels": labels, "attention_mask": attn,
             "pixel_values": torch.stack([e["pixel_values"] for e in examples])}
 
-# %% ../nbs/02_tiny_target.ipynb #c023
+# %% ../nbs/02_tiny_target.ipynb #c025
 def answer_stats(model, batch:dict, amp:bool=True):
     "Per-example mean answer loss and teacher-forced exact match for a collated batch."
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
@@ -186,7 +228,7 @@ def exact_match(model, examples:list, pad_id:int, batch_size:int=64, progress:bo
     return {"qa_exact_match": sum(qa) / max(len(qa), 1), "n_qa": len(qa),
             "by_kind": {k: sum(v) / len(v) for k, v in sorted(hits.items())}}
 
-# %% ../nbs/02_tiny_target.ipynb #c025
+# %% ../nbs/02_tiny_target.ipynb #c027
 def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
     with atomic_dir(path) as tmp:
         m = model if dtype is None else type(model)(model.config).to(dtype).eval()
@@ -241,30 +283,37 @@ def length_buckets(lengths:list, batch_size:int, n_batches:int, seed:int=0, wind
     return out[:n_batches]
 
 def _train_loop(model, opt, sched, train:list, val:list, batches:list, start:int, steps:int, history:list, t0:float,
-                ckpt:Path, pad_id:int, eval_every:int, desc:str, progress:bool, extra:dict=None):
-    "The shared step loop of both training stages: answer loss, clipping, periodic held-out exact match, atomic checkpoint."
+                ckpt:Path, pad_id:int, eval_every:int, desc:str, progress:bool, extra:dict=None,
+                aux=None, # a module whose forward() returns an extra loss for the batch just run (see PatchCellHead)
+                state=None # the module checkpointed and clipped (default `model`)
+               ):
+    "The step loop: answer loss (plus `aux`), clipping, periodic held-out exact match, atomic checkpoint."
+    state = state or model
     bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps)
     for step in bar:
-        model.train()
+        state.train()
         loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], pad_id))
         loss = loss.mean()
-        opt.zero_grad(); loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        extra_loss = aux() if aux is not None else None
+        opt.zero_grad(); (loss if extra_loss is None else loss + extra_loss).backward()
+        torch.nn.utils.clip_grad_norm_(state.parameters(), 1.0)
         opt.step(); sched.step()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
+        bar.set_postfix(loss=f"{loss.item():.3f}", **({} if extra_loss is None else {"aux": f"{extra_loss.item():.3f}"}))
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             em = exact_match(model, val, pad_id)
-            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **(extra or {}), **em})
+            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **(extra or {}),
+                            **({} if extra_loss is None else {"aux_loss": extra_loss.item()}), **em})
             bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa_exact_match {em['qa_exact_match']:.3f} {em['by_kind']}")
-            save_train_state(ckpt, model, opt, step + 1, history)
+            save_train_state(ckpt, state, opt, step + 1, history)
     return history
 
 def train_tiny_target(out_dir, # where the trained model, processor and card.json go
-                      steps:int=4000, batch_size:int=32, lr:float=3e-4, warmup:int=200, weight_decay:float=0.05,
+                      steps:int=7000, batch_size:int=32, lr:float=3e-4, warmup:int=200, weight_decay:float=0.05,
                       n_train_images:int=30000, n_val_images:int=300, eval_every:int=250, seed:int=0,
                       ckpt_dir=None, # resumable checkpoint folder (default: out_dir + '.ckpt')
                       model_kwargs:dict=None, progress:bool=True, threads:int=None,
-                      vision_steps:int=400 # vision-tower pretraining steps before the conversations (0 = none)
+                      vision_steps:int=400, # vision-tower pretraining steps before the conversations (0 = none)
+                      vision_cells:bool=False # pretrain the tower to name each patch's cell too (see below)
                      ):
     "Train shapes-tiny from scratch on ShapesWorld and save it (fp16) with a JSON card."
     if threads: torch.set_num_threads(threads)
@@ -278,7 +327,7 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
     vision_report = None
     if vision_steps and not (ckpt / "state.json").exists():
-        vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress)
+        vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress, cells=vision_cells)
         ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(vision_report))
     elif (ckpt / "vision.json").exists(): vision_report = json.loads((ckpt / "vision.json").read_text())
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
@@ -298,74 +347,96 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
             "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay,
             "n_train_images": n_train_images, "n_train_conversations": len(train),
             "train_minutes": round((time.time() - t0) / 60, 1), "threads": torch.get_num_threads(),
-            "data_fingerprint": data_fingerprint(train), "model_kwargs": model_kwargs or {},
+            "data_fingerprint": data_fingerprint(train), "model_kwargs": model_kwargs or {}, "vision_cells": vision_cells,
             "vision_pretraining": vision_report,
             "torch": torch.__version__, "history": history}
     _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
-# %% ../nbs/02_tiny_target.ipynb #c027
-def drill_examples(processor, n_images:int, start:int=30000, kinds=("position",), progress:bool=True)->list:
-    "Extra training rows: one question of each kind in `kinds` about every object of train images `start`..`start+n_images`."
+# %% ../nbs/02_tiny_target.ipynb #c029
+class PatchCellHead(torch.nn.Module):
+    "Loss on `vision_tower`'s final patch features for naming each patch's grid cell (captured by a hook on every forward)."
+    def __init__(self, vision_tower, weight:float=1.0):
+        super().__init__()
+        self.where, self.weight, self.feats = torch.nn.Linear(vision_tower.config.hidden_size, GRID * GRID), weight, None
+        self.handle = vision_tower.register_forward_hook(self._grab)
+    def _grab(self, module, args, out):
+        if torch.is_grad_enabled(): self.feats = out.hidden_states[-1][:, 1:]  # what the projector reads (class token dropped)
+    def forward(self)->torch.Tensor:
+        if self.feats is None: raise RuntimeError("PatchCellHead saw no vision-tower forward with gradients since its last loss.")
+        x = self.feats.float()
+        logits, self.feats = self.where(F.layer_norm(x, x.shape[-1:])), None
+        return self.weight * F.cross_entropy(logits.flatten(0, 1), patch_cells().repeat(logits.shape[0]))
+    def remove(self): self.handle.remove()
+
+def drill_examples(processor, n_images:int, start:int=30000, progress:bool=True)->list:
+    "Extra rows: a position question about every object of train images `start` .. `start + n_images`."
     out = []
     for i in tqdm(range(start, start + n_images), desc="drill rows", disable=not progress):
-        rng = random.Random(SPLIT_SEED_BASE["train"] + i)
-        scene = random_scene(rng)
-        px = pixels(processor, render_scene(scene, SPLIT_SEED_BASE["train"] + i))
+        seed = SPLIT_SEED_BASE["train"] + i
+        scene = random_scene(random.Random(seed))
+        px = pixels(processor, render_scene(scene, seed))
         for o in scene.objects:
-            qa = []
-            if "position" in kinds: qa.append(("position", f"Where is the {o.name()}?", position_name(o.row, o.col)))
-            for k, q, a in qa:
-                out.append(dict(encode_example(processor, q, a), pixel_values=px, kind=k, prompt=q, answer=a,
-                                image_id=SPLIT_SEED_BASE["train"] + i))
+            q, a = f"Where is the {o.name()}?", position_name(o.row, o.col)
+            out.append(dict(encode_example(processor, q, a), pixel_values=px, kind="position", prompt=q, answer=a, image_id=seed))
     return out
 
-def finetune_tiny_target(src_dir, # a trained model folder (save_pretrained) or a train-state folder
-                         out_dir, steps:int=3000, batch_size:int=32, lr:float=2e-4, warmup:int=100, weight_decay:float=0.05,
-                         n_train_images:int=30000, n_drill_images:int=15000, n_val_images:int=300, eval_every:int=250,
-                         seed:int=1, ckpt_dir=None, progress:bool=True, threads:int=None,
-                         base_card:dict=None # the first stage's card (default: src_dir/card.json)
+def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretrained)
+                         out_dir, steps:int=3000, batch_size:int=32, lr:float=2e-4, vision_lr:float=5e-4, warmup:int=100,
+                         weight_decay:float=0.05, cell_weight:float=1.0, n_train_images:int=30000, n_val_images:int=300,
+                         n_drill_images:int=15000, # more images, a position question about each of their objects
+                         eval_every:int=250, seed:int=1, ckpt_dir=None, progress:bool=True, threads:int=None,
+                         model_kwargs:dict=None, # the first stage's sizes if not the default
+                         probe_images:int=1000 # scenes for `where_probe` before and after (and 30% more to score it)
                         ):
-    "Continue training a shapes-tiny model on its conversations plus position drill rows; save it (fp16) with a card."
+    "Continue training a shapes-tiny model with `PatchCellHead` on its vision tower; save it (fp16) with both stages in its card."
     if threads: torch.set_num_threads(threads)
     t0 = time.time()
     random.seed(seed); torch.manual_seed(seed)
     src_dir = Path(src_dir)
     tokenizer = build_tokenizer(shapes_corpus())
     processor = build_processor(tokenizer)
-    model = LlavaForConditionalGeneration(tiny_config(tokenizer))
-    if (src_dir / "state.safetensors").exists():
-        from safetensors.torch import load_file
-        model.load_state_dict({k[6:]: v for k, v in load_file(src_dir / "state.safetensors").items() if k.startswith("model.")})
-    else:
-        model.load_state_dict({k: v.float() for k, v in LlavaForConditionalGeneration.from_pretrained(src_dir).state_dict().items()})
-    train = make_examples(processor, "train", n_train_images, progress) + drill_examples(processor, n_drill_images, n_train_images, progress=progress)
-    val = make_examples(processor, "validation", n_val_images, progress)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
+    model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
+    model.load_state_dict({k: v.float() for k, v in LlavaForConditionalGeneration.from_pretrained(src_dir).state_dict().items()})
+    head = PatchCellHead(model.model.vision_tower, cell_weight)
+    both = torch.nn.ModuleDict({"model": model, "head": head})
+    fast = list(model.model.vision_tower.parameters()) + list(head.parameters())
+    fast_ids = {id(p) for p in fast}
+    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if id(p) not in fast_ids]},
+                             {"params": fast, "lr": vision_lr, "initial_lr": vision_lr}],
+                            lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
+    train = make_examples(processor, "train", n_train_images, progress) + drill_examples(processor, n_drill_images, n_train_images, progress)
+    val = make_examples(processor, "validation", n_val_images, progress)
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
+    def probe(): return where_probe(model.model.vision_tower, processor, probe_images, probe_images * 3 // 10)
     if (ckpt / "state.json").exists():
-        start, history = load_train_state(ckpt, model, opt)
+        start, history = load_train_state(ckpt, both, opt)
         sched.last_epoch = start - 1; sched.step()
-    else: start, history = 0, [{"step": 0, "minutes": 0.0, **exact_match(model, val, tokenizer.pad_token_id)}]
+    else: start, history = 0, [{"step": 0, "minutes": 0.0, "where_probe": probe(), **exact_match(model, val, tokenizer.pad_token_id)}]
     t0 -= max([h["minutes"] for h in history if "minutes" in h], default=0) * 60
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
     _train_loop(model, opt, sched, train, val, batches, start, steps, history, t0, ckpt, tokenizer.pad_token_id, eval_every,
-                "finetune shapes-tiny", progress)
-    stage = {"steps": steps, "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay, "seed": seed,
-             "n_train_images": n_train_images, "n_drill_images": n_drill_images, "n_train_conversations": len(train),
-             "n_position_rows": sum(e["kind"] == "position" for e in train), "train_minutes": round((time.time() - t0) / 60, 1),
-             "threads": torch.get_num_threads(), "data_fingerprint": data_fingerprint(train), "history": history}
-    if base_card is None and (src_dir / "card.json").exists(): base_card = json.loads((src_dir / "card.json").read_text())
-    card = dict(base_card or {"name": "shapes-tiny"}, second_stage=stage, torch=torch.__version__)
+                "second stage", progress, aux=head, state=both)
+    head.remove()
+    stage = {"what": "PatchCellHead on the vision tower's final patch features (weight cell_weight) plus the answer loss",
+             "steps": steps, "batch_size": batch_size, "lr": lr, "vision_lr": vision_lr, "warmup": warmup,
+             "weight_decay": weight_decay, "cell_weight": cell_weight, "seed": seed, "n_train_images": n_train_images,
+             "n_drill_images": n_drill_images, "n_position_rows": sum(e["kind"] == "position" for e in train),
+             "n_train_conversations": len(train), "train_minutes": round((time.time() - t0) / 60, 1),
+             "threads": torch.get_num_threads(), "data_fingerprint": data_fingerprint(train),
+             "where_probe_before": history[0].get("where_probe"), "where_probe_after": probe(),
+             "history": history}
+    card = json.loads((src_dir / "card.json").read_text()) if (src_dir / "card.json").exists() else {"name": "shapes-tiny"}
     card.pop("held_out", None)  # measured again on the new weights
+    card = dict(card, second_stage=stage, torch=torch.__version__)
     _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
-# %% ../nbs/02_tiny_target.ipynb #c033
+# %% ../nbs/02_tiny_target.ipynb #c035
 from .target import load_target, Target
 
-# %% ../nbs/02_tiny_target.ipynb #c038
+# %% ../nbs/02_tiny_target.ipynb #c042
 def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
     "The first `n` question rows (no descriptions) of a ShapesWorld split."
     out, i = [], 0
