@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
-           'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'warmup_cosine', 'pretrain_vision', 'where_probe',
-           'encode_example', 'make_examples', 'collate', 'answer_stats', 'exact_match', 'save_train_state',
-           'load_train_state', 'data_fingerprint', 'length_buckets', 'train_tiny_target', 'PatchCellHead',
-           'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
+           'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'random_scenes', 'warmup_cosine',
+           'pretrain_vision', 'where_probe', 'encode_example', 'make_examples', 'collate', 'answer_stats',
+           'exact_match', 'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets',
+           'train_tiny_target', 'PatchCellHead', 'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -109,6 +109,12 @@ def patch_cells()->torch.Tensor:
     i = torch.arange(g * g)
     return (i // g) // (g // GRID) * GRID + (i % g) // (g // GRID)
 
+def random_scenes(processor, rng:random.Random, n:int)->tuple:
+    "`n` fresh random scenes (seeds drawn from `rng`, outside every split's seed range) and their pixel tensors (n, 3, H, W)."
+    seeds = [rng.randrange(10**9) for _ in range(n)]
+    scenes = [random_scene(random.Random(s)) for s in seeds]
+    return scenes, torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
+
 def warmup_cosine(warmup:int, steps:int):
     "Learning-rate factor per step: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
     return lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
@@ -126,9 +132,7 @@ def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, 
     vision_tower.train()
     bar = tqdm(range(steps), desc="pretrain vision", disable=not progress)
     for step in bar:
-        seeds = [g.randrange(10**9) for _ in range(batch_size)]  # fresh random scenes (not from any split's seed range)
-        scenes = [random_scene(random.Random(s)) for s in seeds]
-        px = torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
+        scenes, px = random_scenes(processor, g, batch_size)
         lab = torch.stack([cell_labels(sc) for sc in scenes])
         with torch.autocast("cpu", dtype=torch.bfloat16):
             h = vision_tower(pixel_values=px, output_hidden_states=True).hidden_states[-1][:, 1:]
@@ -144,10 +148,7 @@ def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, 
 @torch.no_grad()
 def _object_patches(vision_tower, processor, n:int, seed:int)->tuple:
     "Final-layer features of every patch that lies in an occupied cell, and that cell, for `n` random scenes."
-    r = random.Random(seed)
-    seeds = [r.randrange(10**9) for _ in range(n)]
-    scenes = [random_scene(random.Random(s)) for s in seeds]
-    px = torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
+    scenes, px = random_scenes(processor, random.Random(seed), n)
     was = vision_tower.training; vision_tower.eval()
     h = vision_tower(pixel_values=px.to(vision_tower.dtype), output_hidden_states=True).hidden_states[-1][:, 1:].float()
     vision_tower.train(was)
