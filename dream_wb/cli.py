@@ -180,7 +180,8 @@ def parser()->argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=16)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--noise", type=float, default=0.1)
-    t.add_argument("--mid-weight", type=float, default=0.2)
+    t.add_argument("--mid-weight", type=float, default=None,
+                   help="intermediate-feature loss weight (default: the kind's own objective, 0.2 for dream, 0 for eagle)")
     t.add_argument("--eval-every", type=int, default=500)
     t.add_argument("--ckpt", help="resumable training state folder")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
