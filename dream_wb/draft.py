@@ -104,10 +104,13 @@ class CrossAttention(_Attention):
         super().__init__(cfg)
         self.q_norm, self.k_norm = LlamaRMSNorm(self.d, cfg.rms_norm_eps), LlamaRMSNorm(self.d, cfg.rms_norm_eps)
 
+    def qk(self, x, memory):
+        "Per-head normalised queries (from `x`) and keys (from `memory`), as the attention scores them."
+        return self.q_norm(_heads(self.q_proj(x), self.h, self.d)), self.k_norm(_heads(self.k_proj(memory), self.h, self.d))
+
     def forward(self, x, memory, mask, past=None):
-        q = self.q_norm(_heads(self.q_proj(x), self.h, self.d))
-        k, v = self.k_norm(_heads(self.k_proj(memory), self.h, self.d)), _heads(self.v_proj(memory), self.h, self.d)
-        return self._attend(q, k, v, mask, past)
+        q, k = self.qk(x, memory)
+        return self._attend(q, k, _heads(self.v_proj(memory), self.h, self.d), mask, past)
 
 # %% ../nbs/05_draft.ipynb #c010
 class DecoderBlock(nn.Module):

@@ -8,7 +8,7 @@ __all__ = ['DRAFTS_DIR', 'ABLATIONS', 'draft_rows', 'pad_batch', 'default_mid_we
            'resolve_draft', 'train_and_save', 'run_ablation', 'train_text_draft', 'load_text_draft']
 
 # %% ../nbs/06_train.ipynb #c003
-import json, math, os, random, time
+import inspect, json, math, os, random, time
 from pathlib import Path
 
 import torch
@@ -234,6 +234,13 @@ def _store_spec(store)->dict:
     p = Path(store) / "manifest.json"
     return {k: v for k, v in json.loads(p.read_text()).items() if k != "summary"} if p.exists() else {}
 
+def _loss_weights(draft:Draft, train_kw:dict)->dict:
+    "The loss weights a `train_draft` call with `train_kw` uses (its defaults filled in, the intermediate one resolved)."
+    sig = inspect.signature(train_draft).parameters
+    w = {k: train_kw.get(k, sig[k].default) for k in ("feat_weight", "mid_weight", "kl_weight", "mid_source")}
+    if w["mid_weight"] is None: w["mid_weight"] = default_mid_weight(draft)
+    return w
+
 def train_and_save(target:Target, kind:str, train_store, val_store, out_dir, # where the draft and its card go
                    n_train:int=None, n_val:int=300, seed:int=0, dtype=torch.float16, ckpt_dir=None, overrides:dict=None,
                    **train_kw)->dict:
@@ -248,9 +255,7 @@ def train_and_save(target:Target, kind:str, train_store, val_store, out_dir, # w
             "train_rows": len(rows), "train_tokens": int(sum(len(r["input_ids"]) for r in rows)),
             "train_store": _store_spec(train_store), "val_store": _store_spec(val_store),
             "settings": {"seed": seed, **(overrides or {}), **{k: v for k, v in train_kw.items() if k not in ("callback", "progress")}},
-            "loss": {"feat_weight": train_kw.get("feat_weight", 0.2), "kl_weight": train_kw.get("kl_weight", 1.0),
-                     "mid_weight": default_mid_weight(draft) if train_kw.get("mid_weight") is None else train_kw["mid_weight"],
-                     "mid_source": train_kw.get("mid_source", "block")},
+            "loss": _loss_weights(draft, train_kw),
             "train_minutes": round(minutes, 1), "threads": torch.get_num_threads(), "torch": torch.__version__, "history": history}
     save_draft(draft.to(dtype), out_dir, card)
     ev = evaluate_draft(load_draft(out_dir, target), val, train_kw.get("depth", 6))
