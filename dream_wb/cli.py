@@ -20,6 +20,7 @@ from .shapes import build_split
 from .entropy import STRATEGIES, DEFAULT_STRATEGY
 from .features import extract_features
 from .draft import DraftError, KINDS
+from .compress import COMPRESSIONS
 from .train import resolve_draft, train_and_save
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
 from .bench import bench, METHODS, TREE, available_methods, report_table, write_html
@@ -47,7 +48,7 @@ def cmd_generate(a):
     if a.max_new_tokens <= 0: raise TargetError(f"--max-new-tokens must be at least 1, got {a.max_new_tokens}.")
     if not Path(a.image).exists(): raise TargetError(f"No image file at {a.image}.")
     target = load_target(a.target)
-    batch = target.encode(Image.open(a.image), a.prompt)
+    batch = target.encode(a.image, a.prompt)  # a path: encode says which file is not an image
     t0 = time.perf_counter()
     if a.draft == "none":
         ids = sample_plain(target, batch, a.max_new_tokens, a.temperature, a.top_p, a.seed)
@@ -158,7 +159,7 @@ def parser()->argparse.ArgumentParser:
     g.add_argument("--top-p", type=float, default=1.0)
     g.add_argument("--seed", type=int, default=None)
     g.add_argument("--keep-ratio", type=float, default=1.0, help="fraction of visual tokens in the draft's stream")
-    g.add_argument("--compression", default="attention", choices=["attention", "entropy", "pool", "random"], help="visual token scoring")
+    g.add_argument("--compression", default="attention", choices=list(COMPRESSIONS), help="visual token scoring")
     g.add_argument("--json", help="write the result here")
     x = sub.add_parser("extract", help="target features of ShapesWorld conversations into an Arrow store")
     x.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")

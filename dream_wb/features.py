@@ -13,7 +13,7 @@ import torch
 import datasets
 from tqdm.auto import tqdm
 
-from .shapes import atomic_dir, atomic_write_json
+from .core import atomic_dir, atomic_write_json
 from .target import Target, TargetError, extend_batch, load_target
 from .entropy import attention_entropy, select_layers, gather_layers, STRATEGIES, DEFAULT_STRATEGY
 

@@ -122,8 +122,8 @@ def speculative_generate(target:Target, draft:Draft, batch:dict, # prompt inputs
     if keep_ratio != 1.0:
         from dream_wb.compress import check_ratio, keep_mask, COMPRESSIONS
         check_ratio(keep_ratio)
-        if compression not in COMPRESSIONS: raise DraftError(f"Unknown compression {compression!r}; expected one of {COMPRESSIONS}.")
-        need_attn = compression in ("attention", "entropy")
+        if compression not in COMPRESSIONS: raise DraftError(f"Unknown compression {compression!r}; expected one of {tuple(COMPRESSIONS)}.")
+        need_attn = COMPRESSIONS[compression].needs_attentions
     t0 = time.perf_counter()
     pre = target.prefill(batch, output_attentions=need_attn)
     if keep_ratio != 1.0: keep = keep_mask(compression, pre.visual_mask[0], keep_ratio, pre.attentions, seed or 0)

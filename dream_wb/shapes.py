@@ -7,7 +7,7 @@ __all__ = ['IMAGE_SIZE', 'PATCH_SIZE', 'GRID', 'CELL', 'SHAPES', 'COLOURS', 'BAC
            'DESCRIBE_PROMPTS', 'QUESTION_TYPES', 'RELATIONS', 'QUESTIONS', 'SPLIT_SEED_BASE', 'FEATURES',
            'position_name', 'position_phrase', 'Obj', 'Scene', 'random_scene', 'render_scene', 'describe',
            'description_styles', 'plural', 'ask', 'chat', 'image_rows', 'build_split', 'build_shapesworld',
-           'atomic_dir', 'atomic_write_json', 'save_shapesworld', 'load_shapesworld', 'gallery']
+           'save_shapesworld', 'load_shapesworld', 'gallery']
 
 # %% ../nbs/00_shapes.ipynb #c003
 import json, random
@@ -252,29 +252,7 @@ def build_shapesworld(n_train:int=8000, n_validation:int=500, n_test:int=500, n_
     return datasets.DatasetDict({k: build_split(k, n, n_questions, progress) for k, n in sizes.items()})
 
 # %% ../nbs/00_shapes.ipynb #c034
-import os, shutil, tempfile
-from contextlib import contextmanager
-
-@contextmanager
-def atomic_dir(path):
-    "A temporary folder beside `path` to write into; it replaces `path` only if the block finishes."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        yield tmp
-        if path.exists(): shutil.rmtree(path)
-        tmp.rename(path)
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
-
-def atomic_write_json(obj, path):
-    "Write `obj` as JSON to `path` atomically (write beside it, then rename)."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
+from .core import atomic_dir, atomic_write_json
 
 def save_shapesworld(ds:datasets.DatasetDict, path):
     "Save `ds` to `path` atomically (write beside it, then rename)."

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
-           'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'random_scenes', 'warmup_cosine',
-           'pretrain_vision', 'where_probe', 'encode_example', 'make_examples', 'collate', 'answer_stats',
-           'exact_match', 'save_train_state', 'load_train_state', 'data_fingerprint', 'length_buckets',
-           'train_tiny_target', 'PatchCellHead', 'drill_examples', 'finetune_tiny_target', 'qa_items', 'evaluate_qa']
+           'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'random_scenes', 'pretrain_vision', 'where_probe',
+           'encode_example', 'make_examples', 'collate', 'answer_stats', 'exact_match', 'data_fingerprint',
+           'length_buckets', 'train_tiny_target', 'PatchCellHead', 'drill_examples', 'finetune_tiny_target', 'qa_items',
+           'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -20,8 +20,8 @@ from transformers import (PreTrainedTokenizerFast, CLIPImageProcessorPil, LlavaP
                           CLIPVisionConfig, LlamaConfig, LlavaForConditionalGeneration)
 from tqdm.auto import tqdm
 
-from .shapes import (IMAGE_SIZE, PATCH_SIZE, DESCRIBE_PROMPTS, QUESTION_TYPES, SPLIT_SEED_BASE,
-                             image_rows, chat, gallery, atomic_dir, atomic_write_json)
+from .shapes import IMAGE_SIZE, PATCH_SIZE, DESCRIBE_PROMPTS, QUESTION_TYPES, SPLIT_SEED_BASE, image_rows, chat, gallery
+from .core import atomic_dir, atomic_write_json, warmup_cosine, save_train_state, load_train_state, has_train_state
 
 # %% ../nbs/02_tiny_target.ipynb #c006
 SPECIAL_TOKENS = ["<pad>", "<|user|>", "<|assistant|>", "<|end|>", "<image>"]
@@ -114,10 +114,6 @@ def random_scenes(processor, rng:random.Random, n:int)->tuple:
     seeds = [rng.randrange(10**9) for _ in range(n)]
     scenes = [random_scene(random.Random(s)) for s in seeds]
     return scenes, torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
-
-def warmup_cosine(warmup:int, steps:int):
-    "Learning-rate factor per step: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
-    return lambda s: min(1, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
 
 def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, lr:float=1e-3, seed:int=0,
                     progress:bool=True,
@@ -238,32 +234,6 @@ def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
         processor.save_pretrained(tmp)
         if card is not None: atomic_write_json(card, tmp / "card.json")
 
-def save_train_state(path:Path, model, opt, step:int, history:list):
-    "Save model and AdamW state as safetensors plus a JSON of the step and history (atomically)."
-    from safetensors.torch import save_file
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.contiguous() for k, v in model.state_dict().items()}
-    sd = opt.state_dict()
-    for i, st in sd["state"].items():
-        for k, v in st.items(): tensors[f"opt.{i}.{k}"] = v.contiguous() if torch.is_tensor(v) else torch.tensor(v)
-    save_file(tensors, path / "state.tmp")
-    os.replace(path / "state.tmp", path / "state.safetensors")
-    atomic_write_json({"step": step, "history": history, "param_groups": sd["param_groups"]}, path / "state.json")
-
-def load_train_state(path:Path, model, opt):
-    "Restore what `save_train_state` wrote; returns (step, history)."
-    from safetensors.torch import load_file
-    meta = json.loads((Path(path) / "state.json").read_text())
-    t = load_file(Path(path) / "state.safetensors")
-    model.load_state_dict({k[6:]: v for k, v in t.items() if k.startswith("model.")})
-    state = {}
-    for k, v in t.items():
-        if k.startswith("opt."):
-            _, i, name = k.split(".", 2)
-            state.setdefault(int(i), {})[name] = v
-    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    return meta["step"], meta["history"]
-
 def data_fingerprint(examples:list)->str:
     "A short hash of the training conversations and pixels."
     h = hashlib.sha256()
@@ -327,14 +297,14 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
     vision_report = None
-    if vision_steps and not (ckpt / "state.json").exists():
+    if vision_steps and not has_train_state(ckpt):
         vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress, cells=vision_cells)
         ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(vision_report))
     elif (ckpt / "vision.json").exists(): vision_report = json.loads((ckpt / "vision.json").read_text())
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     start, history = 0, []
-    if (ckpt / "state.json").exists():
+    if has_train_state(ckpt):
         start, history = load_train_state(ckpt, model, opt)
         sched.last_epoch = start - 1; sched.step()
         if history and history[-1].get("schedule_steps", steps) != steps: history.append({"resumed_at": start, "schedule_steps": steps})
@@ -411,7 +381,7 @@ def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretraine
     val = make_examples(processor, "validation", n_val_images, progress)
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
     def probe(): return where_probe(model.model.vision_tower, processor, probe_images, probe_images * 3 // 10)
-    if (ckpt / "state.json").exists():
+    if has_train_state(ckpt):
         start, history = load_train_state(ckpt, both, opt)
         sched.last_epoch = start - 1; sched.step()
     else: start, history = 0, [{"step": 0, "minutes": 0.0, "where_probe": probe(), **exact_match(model, val, tokenizer.pad_token_id)}]
@@ -438,6 +408,9 @@ def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretraine
 from .target import load_target, Target
 
 # %% ../nbs/02_tiny_target.ipynb #c042
+from PIL import Image
+from .shapes import BACKGROUNDS
+
 def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
     "The first `n` question rows (no descriptions) of a ShapesWorld split."
     out, i = [], 0
@@ -446,15 +419,18 @@ def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
         i += 1
     return out[:n]
 
-def evaluate_qa(target:Target, split:str="test", n:int=200, progress:bool=True)->dict:
+def evaluate_qa(target:Target, split:str="test", n:int=200, progress:bool=True,
+                blank:bool=False # ask over a blank image of the same size: the blind baseline
+               )->dict:
     "Greedy exact match on `n` held-out questions, overall and by question type."
     items, hits, answers = qa_items(split, n), {}, []
-    for r in tqdm(items, desc=f"eval {split}", disable=not progress):
-        a = target.generate(r["image"], r["prompt"], max_new_tokens=16)["text"]
+    for r in tqdm(items, desc=f"eval {split}" + (" (blank)" if blank else ""), disable=not progress):
+        image = Image.new("RGB", r["image"].size, BACKGROUNDS["white"]) if blank else r["image"]
+        a = target.generate(image, r["prompt"], max_new_tokens=16)["text"]
         answers.append(a)
         hits.setdefault(r["kind"], []).append(a == r["answer"])
     allh = [x for v in hits.values() for x in v]
-    return {"target": target.name, "split": split, "n": len(items), "qa_exact_match": sum(allh) / len(allh),
+    return {"target": target.name, "split": split, "n": len(items), "blank_image": blank, "qa_exact_match": sum(allh) / len(allh),
             "by_question_type": {k: sum(v) / len(v) for k, v in sorted(hits.items())},
             "items": [{"question": r["prompt"], "reference": r["answer"], "answer": a, "kind": r["kind"], "image_id": r["image_id"]}
                       for r, a in zip(items, answers)]}

@@ -17,9 +17,9 @@ from tqdm.auto import tqdm
 
 from .shapes import atomic_write_json, SPLIT_SEED_BASE, build_split
 from .target import Target, TargetError, load_target, DATA_DIR
-from .tiny_target import save_train_state, load_train_state, warmup_cosine
+from .core import save_train_state, load_train_state, has_train_state, warmup_cosine
 from .features import load_feature_store, extract_features
-from .draft import (Draft, DraftError, KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
+from .draft import (Draft, DraftError, KINDS, DRAFT_KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
                             additive_mask, causal_allowed, DraftCache, draft_card)
 
 # %% ../nbs/06_train.ipynb #c006
@@ -46,7 +46,7 @@ def pad_batch(rows:list)->dict:
 # %% ../nbs/06_train.ipynb #c008
 def default_mid_weight(draft:Draft)->float:
     "The intermediate-feature weight of each draft's own objective: 0.2 for DREAM (its refined-feature term), 0 for EAGLE (none)."
-    return 0.2 if draft.cfg.kind == "dream" else 0.0
+    return DRAFT_KINDS[draft.cfg.kind].mid_weight
 
 def draft_losses(draft:Draft, batch:dict, feat_weight:float=0.2,
                  mid_weight:float=None, # None: the draft's own objective (`default_mid_weight`)
@@ -158,7 +158,7 @@ def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
     params = [p for p in draft.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     start_step, history = 0, []
-    if ckpt_dir and (Path(ckpt_dir) / "state.json").exists(): start_step, history = load_train_state(ckpt_dir, draft, opt)
+    if ckpt_dir and has_train_state(ckpt_dir): start_step, history = load_train_state(ckpt_dir, draft, opt)
     for g in opt.param_groups: g.setdefault("initial_lr", lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps), last_epoch=start_step - 1)
     model, opt = acc.prepare(draft, opt)
