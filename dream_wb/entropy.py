@@ -35,10 +35,10 @@ def select_layers(entropy:torch.Tensor, # (L, T) entropy per layer (row l = laye
     "Selected layer (1..L) for each token, shape (T,); all -1 for strategy 'none'."
     L, T = entropy.shape
     if strategy not in STRATEGIES: raise ValueError(f"Unknown strategy {strategy!r}; expected one of {STRATEGIES}.")
-    if strategy == "none": return torch.full((T,), -1, dtype=torch.long)
-    if strategy.startswith("static"):
-        return torch.full((T,), min(L, max(1, round(int(strategy[6:]) / 100 * L))), dtype=torch.long)
-    if strategy == "paper": return torch.full((T,), int(entropy.mean(1).argmin()) + 1, dtype=torch.long)
+    same = lambda layer: torch.full((T,), layer, dtype=torch.long, device=entropy.device)  # one layer for every token
+    if strategy == "none": return same(-1)
+    if strategy.startswith("static"): return same(min(L, max(1, round(int(strategy[6:]) / 100 * L))))
+    if strategy == "paper": return same(int(entropy.mean(1).argmin()) + 1)
     if strategy == "released":
         hi = max(1, math.floor(0.4 * L) - 2)
         return entropy[:hi].argmin(0) + 1
@@ -51,4 +51,4 @@ def gather_layers(hidden_states, layers:torch.Tensor)->torch.Tensor:
     "Per-token features from the selected layers: (T, hidden) with row i = hidden_states[layers[i]][0, i]."
     hs = torch.stack([h[0] for h in hidden_states])  # (L+1, T, hidden)
     T = hs.shape[1]
-    return hs[layers.clamp(min=0), torch.arange(T)]
+    return hs[layers.clamp(min=0), torch.arange(T, device=hs.device)]

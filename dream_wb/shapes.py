@@ -143,6 +143,7 @@ def plural(noun:str)->str:
     "English plural of a shape name."
     return noun + ("es" if noun.endswith(("s", "x")) else "s")
 
+# %% ../nbs/00_shapes.ipynb #c020c
 def _q_colour(s, rng):
     uniq = [o for o in s.objects if sum(p.shape == o.shape for p in s.objects) == 1]
     if not uniq: return None
@@ -155,6 +156,7 @@ def _q_shape(s, rng):
     o = rng.choice(uniq)
     return f"What shape is the {o.colour} object?", o.shape
 
+# %% ../nbs/00_shapes.ipynb #c020f
 def _q_count(s, rng):
     k = rng.randrange(3)
     if k == 0: return "How many objects are there?", NUMBERS[len(s.objects)]
@@ -168,6 +170,7 @@ def _q_position(s, rng):
     o = rng.choice(s.objects)
     return f"Where is the {o.name()}?", position_name(o.row, o.col)
 
+# %% ../nbs/00_shapes.ipynb #c020i
 def _q_existence(s, rng):
     if rng.random() < 0.5:
         o = rng.choice(s.objects)
@@ -190,6 +193,7 @@ def _q_relation(s, rng):
     ref, rel, hits = rng.choice(one if one and rng.random() < 0.75 else opts)
     return f"What is {rel} the {ref.name()}?", (f"the {hits[0].name()}" if hits else "nothing")
 
+# %% ../nbs/00_shapes.ipynb #c020l
 QUESTIONS = dict(zip(QUESTION_TYPES, (_q_colour, _q_shape, _q_count, _q_position, _q_existence, _q_relation)))
 
 def ask(scene:Scene, qtype:str, rng:random.Random):

@@ -24,8 +24,8 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llam
 from tqdm.auto import tqdm
 
 from .shapes import (IMAGE_SIZE, PATCH_SIZE, GRID, SHAPES, COLOURS, SIZES, BACKGROUNDS, SPLIT_SEED_BASE,
-                             QUESTION_TYPES, Scene, random_scene, render_scene, describe, image_rows, atomic_dir,
-                             atomic_write_json)
+                             QUESTION_TYPES, Scene, random_scene, render_scene, describe, image_rows)
+from .core import atomic_dir, atomic_write_json
 from .target import DATA_DIR, Target, TargetError
 
 # %% ../nbs/02b_smol_target.ipynb #c006
@@ -143,7 +143,7 @@ def build_smol(cache:Path, **kwargs)->Idefics3ForConditionalGeneration:
 def shuffle_cells(model)->list:
     "For each image token after the pixel shuffle, the sorted indices of the patches it gathers."
     g, w = IMAGE_SIZE // PATCH_SIZE, model.config.vision_config.hidden_size
-    x = torch.arange(g * g, dtype=torch.float32)[None, :, None].expand(1, g * g, w).contiguous()
+    x = torch.arange(g * g, dtype=torch.float32, device=model.device)[None, :, None].expand(1, g * g, w).contiguous()
     y = model.model.connector.pixel_shuffle(x, model.config.scale_factor)[0]  # (tokens, 4 * w)
     return [sorted(set(int(v) for v in row.view(-1, w)[:, 0])) for row in y]
 
@@ -186,6 +186,7 @@ def _trim(text:str)->str:
     end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "), text.rfind(".\n"))
     return text if text.rstrip().endswith((".", "!", "?")) or end < 0 else text[:end + 1]
 
+# %% ../nbs/02b_smol_target.ipynb #c029c
 @torch.no_grad()
 def open_answers(lm, tok, items:list, out_path, batch_size:int=16, max_new_tokens:int=96, temperature:float=0.7,
                  seed:int=0, progress:bool=True)->list:
@@ -212,7 +213,7 @@ def open_answers(lm, tok, items:list, out_path, batch_size:int=16, max_new_token
 
 # %% ../nbs/02b_smol_target.ipynb #c033
 from .tiny_target import cell_labels, collate
-from .core import warmup_cosine, save_train_state, load_train_state, has_train_state
+from .core import warmup_cosine, train_step, save_train_state, load_train_state, has_train_state
 
 class CellTokenProbe(torch.nn.Module):
     "Linear heads over each pixel-shuffled image token: shape, colour and size of its cell; background from their mean."
@@ -236,22 +237,24 @@ def _scene_batch(processor, rng:random.Random, n:int):
     px = processor.image_processor([[render_scene(sc, s)] for sc, s in zip(scenes, seeds)], return_tensors="pt")["pixel_values"][:, 0]
     return scenes, px
 
+# %% ../nbs/02b_smol_target.ipynb #c033c
 def pretrain_smol_vision(model, processor, steps:int=600, batch_size:int=64, lr:float=1e-3, seed:int=0,
                          progress:bool=True)->dict:
     "Train the vision tower (in place) with `CellTokenProbe`; returns the last batch's accuracy per attribute."
     g = random.Random(seed + 54321)
-    probe = CellTokenProbe(4 * model.config.vision_config.hidden_size)
+    dev = model.device
+    probe = CellTokenProbe(4 * model.config.vision_config.hidden_size).to(dev)
     params = list(model.model.vision_model.parameters()) + list(probe.parameters())
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(min(100, steps // 5 + 1), steps))
     bar = tqdm(range(steps), desc="pretrain vision", disable=not progress)
     for step in bar:
         scenes, px = _scene_batch(processor, g, batch_size)
-        lab = torch.stack([cell_labels(sc) for sc in scenes])
-        outs = probe(cell_tokens(model, px))
+        lab = torch.stack([cell_labels(sc) for sc in scenes]).to(dev)
+        outs = probe(cell_tokens(model, px.to(dev)))
         labs = [lab[..., 0], lab[..., 1], lab[..., 2], lab[:, 0, 3]]
         loss = sum(F.cross_entropy(o.reshape(-1, o.shape[-1]), y.reshape(-1)) for o, y in zip(outs, labs))
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
+        train_step(loss, opt, params, 1.0, sched)
         if step % 20 == 0: bar.set_postfix(loss=f"{loss.item():.3f}")
     acc = {k: (o.argmax(-1) == y).float().mean().item() for k, o, y in zip(("shape", "colour", "size", "background"), outs, labs)}
     return {"steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss.item(), "train_batch_accuracy": acc}
@@ -285,7 +288,7 @@ def smol_collate(examples:list, pad_id:int)->dict:
     "Right-pad examples into a batch (`dream_wb.tiny_target.collate`) with Idefics3's pixel mask."
     batch = collate(examples, pad_id)
     px = batch["pixel_values"]  # (B, 1, 3, H, W): one tile per image
-    return dict(batch, pixel_attention_mask=torch.ones(px.shape[0], 1, *px.shape[-2:], dtype=torch.bool))
+    return dict(batch, pixel_attention_mask=torch.ones(px.shape[0], 1, *px.shape[-2:], dtype=torch.bool, device=px.device))
 
 # %% ../nbs/02b_smol_target.ipynb #c041
 def answer_loss(pm, batch:dict)->tuple:
@@ -297,7 +300,7 @@ def answer_loss(pm, batch:dict)->tuple:
     rows = labels >= 0
     logits = vlm.lm_head(h[:, :-1][rows])
     loss = F.cross_entropy(logits, labels[rows])
-    wrong = torch.zeros(labels.shape, dtype=torch.bool)
+    wrong = torch.zeros(labels.shape, dtype=torch.bool, device=labels.device)
     wrong[rows] = logits.argmax(-1) != labels[rows]
     return loss, ~wrong.any(1)
 
@@ -356,6 +359,26 @@ def smol_val_rows(processor, n_images:int=60)->list:
     return [(smol_example(processor, r["image"], r["prompt"], r["answer"]), r["kind"])
             for i in range(n_images) for r in image_rows(SPLIT_SEED_BASE["validation"] + i)]
 
+# %% ../nbs/02b_smol_target.ipynb #c049a
+def _smol_optimiser(pm, lr:float, vision_lr:float, warmup:int, steps:int)->tuple:
+    "AdamW over the trained parts (LoRA at `lr`, vision tower and connector at `vision_lr`), its schedule, the parameters."
+    fast = [p for n, p in pm.named_parameters() if p.requires_grad and "lora_" not in n]
+    slow = [p for n, p in pm.named_parameters() if p.requires_grad and "lora_" in n]
+    opt = torch.optim.AdamW([{"params": slow, "lr": lr, "initial_lr": lr}, {"params": fast, "lr": vision_lr, "initial_lr": vision_lr}],
+                            betas=(0.9, 0.95), weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
+    return opt, sched, slow + fast
+
+def _smol_resume(pm, opt, sched, ckpt, start_parts)->tuple:
+    "(start step, history) from the checkpoint in `ckpt`, else from `start_parts`, else (0, []); the schedule moved to it."
+    start, history = 0, []
+    if has_train_state(ckpt): start, history = load_train_state(ckpt, pm, opt, load=lambda w: load_parts(pm, w))
+    elif start_parts is not None:
+        load_parts(pm, start_parts[0]); start, history = start_parts[1], list(start_parts[2])
+        history.append({"resumed_at": start, "note": "from the shipped parts; optimiser state restarted"})
+    if start: sched.last_epoch = start - 1; sched.step()
+    return start, history
+
 # %% ../nbs/02b_smol_target.ipynb #c049
 def train_smol(pm, processor, rows:dict, steps:int, ckpt, batch_size:int=16, lr:float=2e-4, vision_lr:float=5e-4,
                warmup:int=100, open_share:float=0.15, eval_every:int=100, n_val_images:int=40, seed:int=0,
@@ -363,17 +386,8 @@ def train_smol(pm, processor, rows:dict, steps:int, ckpt, batch_size:int=16, lr:
                progress:bool=True, on_checkpoint=None # called with the history after each checkpoint
               )->list:
     "Train LoRA, vision tower and connector; resumable from `ckpt`; returns the history."
-    fast = [p for n, p in pm.named_parameters() if p.requires_grad and "lora_" not in n]
-    slow = [p for n, p in pm.named_parameters() if p.requires_grad and "lora_" in n]
-    opt = torch.optim.AdamW([{"params": slow, "lr": lr, "initial_lr": lr}, {"params": fast, "lr": vision_lr, "initial_lr": vision_lr}],
-                            betas=(0.9, 0.95), weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
-    start, history = 0, []
-    if has_train_state(ckpt): start, history = load_train_state(ckpt, pm, opt, load=lambda w: load_parts(pm, w))
-    elif start_parts is not None:
-        load_parts(pm, start_parts[0]); start, history = start_parts[1], list(start_parts[2])
-        history.append({"resumed_at": start, "note": "from the shipped parts; optimiser state restarted"})
-    if start: sched.last_epoch = start - 1; sched.step()
+    opt, sched, params = _smol_optimiser(pm, lr, vision_lr, warmup, steps)
+    start, history = _smol_resume(pm, opt, sched, ckpt, start_parts)
     batches = smol_batches(rows, batch_size, steps, open_share, seed)
     val = smol_val_rows(processor, n_val_images)
     t0 = time.time() - 60 * max([h["minutes"] for h in history if "minutes" in h], default=0)
@@ -381,9 +395,7 @@ def train_smol(pm, processor, rows:dict, steps:int, ckpt, batch_size:int=16, lr:
     for step in bar:
         pm.train()
         loss, _ = answer_loss(pm, smol_collate(_examples(processor, rows, batches[step]), processor.tokenizer.pad_token_id))
-        opt.zero_grad(); loss.backward()
-        torch.nn.utils.clip_grad_norm_(slow + fast, 1.0)
-        opt.step(); sched.step()
+        train_step(loss, opt, params, 1.0, sched)
         bar.set_postfix(loss=f"{loss.item():.3f}")
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             em = smol_exact_match(pm, processor, val)
@@ -456,6 +468,23 @@ def load_shapes_smol(folder=None, # default data/shapes-smol
     return target
 
 # %% ../nbs/02b_smol_target.ipynb #c059
+def _smol_open_answers(cache:Path, n_open:int, progress:bool)->list:
+    "SmolLM2's answers to the first `n_open` open-prompt rows (made once, kept in `SMOL_DATA_DIR`)."
+    lm = LlamaForCausalLM.from_pretrained(cache, dtype=torch.float32)
+    return open_answers(lm, AutoTokenizer.from_pretrained(cache), [open_item(i) for i in range(n_open)],
+                        SMOL_DATA_DIR / "open_answers.json", progress=progress)
+
+def _smol_start(model, processor, out_dir:Path, ckpt:Path, vision_steps:int, seed:int, progress:bool)->tuple:
+    "Where joint training starts, (parts, step, history) of the shipped parts or None, and the vision-pretraining report."
+    if has_train_state(ckpt): return None, json.loads((SMOL_DATA_DIR / "vision_pretraining.json").read_text())
+    if (out_dir / "card.json").exists():
+        card = _read_card(out_dir)
+        return (load_file(out_dir / PARTS_FILE), card["steps_done"], card["history"]), card.get("vision_pretraining")
+    vision_report = pretrain_smol_vision(model, processor, vision_steps, seed=seed, progress=progress)
+    atomic_write_json(vision_report, SMOL_DATA_DIR / "vision_pretraining.json")
+    return None, vision_report
+
+# %% ../nbs/02b_smol_target.ipynb #c059d
 def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, n_images:int=20000, steps:int=2000,
                     batch_size:int=16, lr:float=3e-4, vision_lr:float=1e-3, warmup:int=50, eval_every:int=50,
                     vision_steps:int=600, lora_r:int=16, seed:int=0, threads:int=None, progress:bool=True)->dict:
@@ -466,20 +495,9 @@ def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, 
     cache = smollm2_cache()
     lm_sha = json.loads((cache / "source.json").read_text())["weights_sha256"]
     processor = smol_processor(smol_tokenizer(cache))
-    lm = LlamaForCausalLM.from_pretrained(cache, dtype=torch.float32)
-    opens = open_answers(lm, AutoTokenizer.from_pretrained(cache), [open_item(i) for i in range(n_open)],
-                         SMOL_DATA_DIR / "open_answers.json", progress=progress)
-    del lm
+    opens = _smol_open_answers(cache, n_open, progress)
     model = build_smol(cache)
-    start_parts, vision_report = None, None
-    if not has_train_state(ckpt) and (out_dir / "card.json").exists():
-        card = _read_card(out_dir)
-        start_parts = (load_file(out_dir / PARTS_FILE), card["steps_done"], card["history"])
-        vision_report = card.get("vision_pretraining")
-    elif not has_train_state(ckpt):
-        vision_report = pretrain_smol_vision(model, processor, vision_steps, seed=seed, progress=progress)
-        atomic_write_json(vision_report, SMOL_DATA_DIR / "vision_pretraining.json")
-    else: vision_report = json.loads((SMOL_DATA_DIR / "vision_pretraining.json").read_text())
+    start_parts, vision_report = _smol_start(model, processor, out_dir, ckpt, vision_steps, seed, progress)
     pm = add_adapters(model, r=lora_r)
     rows = smol_rows(opens, n_images)
     base = {"name": "shapes-smol", "architecture": "Idefics3ForConditionalGeneration (SigLIP-style vision 192x4, 2x2 pixel "
@@ -499,6 +517,7 @@ def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, 
     ship(history)
     return score_shapes_smol(out_dir)
 
+# %% ../nbs/02b_smol_target.ipynb #c059f
 def score_shapes_smol(out_dir=None, n:int=200, progress:bool=True)->dict:
     "Held-out exact match, the blind baseline and distinct-2 (beside shapes-tiny's) of the shipped parts, into the card."
     from dream_wb.tiny_target import evaluate_qa

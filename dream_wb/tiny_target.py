@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus', 'build_tokenizer', 'build_processor', 'pixels',
            'tiny_config', 'cell_labels', 'CellProbe', 'patch_cells', 'random_scenes', 'pretrain_vision', 'where_probe',
-           'encode_example', 'make_examples', 'collate', 'answer_stats', 'exact_match', 'data_fingerprint',
-           'length_buckets', 'train_tiny_target', 'PatchCellHead', 'drill_examples', 'finetune_tiny_target', 'qa_items',
-           'evaluate_qa']
+           'encode_example', 'make_examples', 'collate', 'answer_stats', 'exact_match', 'save_model',
+           'data_fingerprint', 'length_buckets', 'train_tiny_target', 'PatchCellHead', 'drill_examples',
+           'finetune_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
 import json, math, os, random, time, hashlib, shutil, tempfile
@@ -21,7 +21,8 @@ from transformers import (PreTrainedTokenizerFast, CLIPImageProcessorPil, LlavaP
 from tqdm.auto import tqdm
 
 from .shapes import IMAGE_SIZE, PATCH_SIZE, DESCRIBE_PROMPTS, QUESTION_TYPES, SPLIT_SEED_BASE, image_rows, chat, gallery
-from .core import atomic_dir, atomic_write_json, warmup_cosine, save_train_state, load_train_state, has_train_state
+from .core import (atomic_dir, atomic_write_json, warmup_cosine, train_step, save_train_state, load_train_state,
+                           has_train_state)
 
 # %% ../nbs/02_tiny_target.ipynb #c006
 SPECIAL_TOKENS = ["<pad>", "<|user|>", "<|assistant|>", "<|end|>", "<image>"]
@@ -90,6 +91,7 @@ def cell_labels(scene:Scene)->torch.Tensor:
     lab[:, 3] = list(BACKGROUNDS).index(scene.background)
     return lab
 
+# %% ../nbs/02_tiny_target.ipynb #c016c
 class CellProbe(torch.nn.Module):
     "Linear heads over each cell's pooled patch features (shape, colour, size, background) and over each patch (its cell)."
     def __init__(self, width:int):
@@ -103,10 +105,10 @@ class CellProbe(torch.nn.Module):
         x = patches.view(b, GRID, g // GRID, GRID, g // GRID, w).mean((2, 4)).reshape(b, GRID * GRID, w)
         return [h(x) for h in self.heads] + [self.where(patches)]
 
-def patch_cells()->torch.Tensor:
+def patch_cells(device=None)->torch.Tensor:
     "The grid cell (0 .. GRID*GRID-1, row-major) each visual patch lies in."
     g = IMAGE_SIZE // PATCH_SIZE
-    i = torch.arange(g * g)
+    i = torch.arange(g * g, device=device)
     return (i // g) // (g // GRID) * GRID + (i % g) // (g // GRID)
 
 def random_scenes(processor, rng:random.Random, n:int)->tuple:
@@ -115,13 +117,14 @@ def random_scenes(processor, rng:random.Random, n:int)->tuple:
     scenes = [random_scene(random.Random(s)) for s in seeds]
     return scenes, torch.stack([pixels(processor, render_scene(sc, s)) for sc, s in zip(scenes, seeds)])
 
+# %% ../nbs/02_tiny_target.ipynb #c016f
 def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, lr:float=1e-3, seed:int=0,
                     progress:bool=True,
                     cells:bool=False # also ask every patch for its grid cell (`CellProbe.where`)
                    )->dict:
     "Train the vision tower (in place) to label every cell; returns the final per-attribute accuracy."
-    g = random.Random(seed + 12345)
-    probe = CellProbe(vision_tower.config.hidden_size)
+    g, dev = random.Random(seed + 12345), vision_tower.device
+    probe = CellProbe(vision_tower.config.hidden_size).to(dev)
     params = list(vision_tower.parameters()) + list(probe.parameters())
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.95), weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(100, steps))
@@ -129,16 +132,16 @@ def pretrain_vision(vision_tower, processor, steps:int=400, batch_size:int=128, 
     bar = tqdm(range(steps), desc="pretrain vision", disable=not progress)
     for step in bar:
         scenes, px = random_scenes(processor, g, batch_size)
-        lab = torch.stack([cell_labels(sc) for sc in scenes])
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            h = vision_tower(pixel_values=px, output_hidden_states=True).hidden_states[-1][:, 1:]
+        lab = torch.stack([cell_labels(sc) for sc in scenes]).to(dev)
+        with torch.autocast(dev.type, dtype=torch.bfloat16):
+            h = vision_tower(pixel_values=px.to(dev), output_hidden_states=True).hidden_states[-1][:, 1:]
             outs = probe(h) if cells else probe(h)[:4]
-        labs = [lab[..., i] for i in range(4)] + [patch_cells().expand(len(scenes), -1)]
+        labs = [lab[..., i] for i in range(4)] + [patch_cells(dev).expand(len(scenes), -1)]
         loss = sum(F.cross_entropy(o.float().reshape(-1, o.shape[-1]), y.reshape(-1)) for o, y in zip(outs, labs))
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step()
+        train_step(loss, opt, params, 1.0, sched)
         if step % 20 == 0: bar.set_postfix(loss=f"{loss.item():.3f}")
     acc = {k: (o.argmax(-1) == y).float().mean().item() for k, o, y in zip(("shape", "colour", "size", "background", "cell"), outs, labs)}
-    return {"steps": steps, "loss": loss.item(), "train_batch_accuracy": acc}
+    return {"steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss.item(), "train_batch_accuracy": acc}
 
 # %% ../nbs/02_tiny_target.ipynb #c020
 @torch.no_grad()
@@ -146,13 +149,13 @@ def _object_patches(vision_tower, processor, n:int, seed:int)->tuple:
     "Final-layer features of every patch that lies in an occupied cell, and that cell, for `n` random scenes."
     scenes, px = random_scenes(processor, random.Random(seed), n)
     was = vision_tower.training; vision_tower.eval()
-    h = vision_tower(pixel_values=px.to(vision_tower.dtype), output_hidden_states=True).hidden_states[-1][:, 1:].float()
+    px = px.to(vision_tower.device, vision_tower.dtype)
+    h = vision_tower(pixel_values=px, output_hidden_states=True).hidden_states[-1][:, 1:].float()
     vision_tower.train(was)
-    cells = patch_cells()
+    cells = patch_cells(h.device)
     X, y = [], []
     for b, sc in enumerate(scenes):
-        occupied = {o.row * GRID + o.col for o in sc.objects}
-        occ = torch.tensor([int(c) in occupied for c in cells])
+        occ = torch.isin(cells, torch.tensor([o.row * GRID + o.col for o in sc.objects], device=h.device))
         X.append(h[b, occ]); y.append(cells[occ])
     return torch.cat(X), torch.cat(y)
 
@@ -162,7 +165,7 @@ def where_probe(vision_tower, processor, n_train:int=1000, n_val:int=300, steps:
     Xv, yv = _object_patches(vision_tower, processor, n_val, seed + 2)
     mu, sd = X.mean(0), X.std(0) + 1e-5
     torch.manual_seed(seed)
-    lin = torch.nn.Linear(X.shape[1], GRID * GRID)
+    lin = torch.nn.Linear(X.shape[1], GRID * GRID, device=X.device)
     opt = torch.optim.Adam(lin.parameters(), 1e-2)
     for _ in range(steps):
         loss = F.cross_entropy(lin((X - mu) / sd), y)
@@ -201,8 +204,9 @@ def collate(examples:list, pad_id:int)->dict:
 
 # %% ../nbs/02_tiny_target.ipynb #c025
 def answer_stats(model, batch:dict, amp:bool=True):
-    "Per-example mean answer loss and teacher-forced exact match for a collated batch."
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+    "Per-example mean answer loss and teacher-forced exact match for a collated batch (moved to the model's device)."
+    batch = {k: v.to(model.device) for k, v in batch.items()}
+    with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=amp):
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                        pixel_values=batch["pixel_values"]).logits
     logits, labels = logits[:, :-1].float(), batch["labels"][:, 1:]
@@ -213,20 +217,26 @@ def answer_stats(model, batch:dict, amp:bool=True):
     return loss, right
 
 @torch.no_grad()
-def exact_match(model, examples:list, pad_id:int, batch_size:int=64, progress:bool=False)->dict:
+def exact_match(model, examples:list, pad_id:int, batch_size:int=64, progress:bool=False,
+                amp:bool=True # bf16 autocast, as in training
+               )->dict:
     "Teacher-forced exact match overall and by kind (description and each question type)."
     model.eval()
     hits = {}
     for i in tqdm(range(0, len(examples), batch_size), desc="eval", disable=not progress):
         chunk = examples[i:i + batch_size]
-        _, right = answer_stats(model, collate(chunk, pad_id))
+        _, right = answer_stats(model, collate(chunk, pad_id), amp)
         for e, r in zip(chunk, right.tolist()): hits.setdefault(e["kind"], []).append(r)
     qa = [x for k, v in hits.items() if k != "description" for x in v]
     return {"qa_exact_match": sum(qa) / max(len(qa), 1), "n_qa": len(qa),
             "by_kind": {k: sum(v) / len(v) for k, v in sorted(hits.items())}}
 
 # %% ../nbs/02_tiny_target.ipynb #c027
-def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
+def save_model(model, processor, # a processor or a tokenizer: anything with `save_pretrained`
+               path:Path, card:dict=None, # written as card.json beside the weights
+               dtype=None # save a copy cast to this dtype (e.g. torch.float16); `model` is left as it is
+              ):
+    "`save_pretrained` of a model and its processor into one folder swapped in atomically, with a JSON card."
     with atomic_dir(path) as tmp:
         m = model if dtype is None else type(model)(model.config).to(dtype).eval()
         if dtype is not None: m.load_state_dict({k: v.to(dtype) for k, v in model.state_dict().items()})
@@ -234,6 +244,9 @@ def _atomic_save(model, processor, path:Path, card:dict=None, dtype=None):
         processor.save_pretrained(tmp)
         if card is not None: atomic_write_json(card, tmp / "card.json")
 
+_atomic_save = save_model  # the old name, still imported by dream_wb.train
+
+# %% ../nbs/02_tiny_target.ipynb #c027c
 def data_fingerprint(examples:list)->str:
     "A short hash of the training conversations and pixels."
     h = hashlib.sha256()
@@ -253,12 +266,33 @@ def length_buckets(lengths:list, batch_size:int, n_batches:int, seed:int=0, wind
         out += [epoch[i] for i in torch.randperm(len(epoch), generator=g).tolist()]
     return out[:n_batches]
 
+# %% ../nbs/02_tiny_target.ipynb #c027f
+def _resume(ckpt:Path, state, opt, sched)->tuple:
+    "(start step, history) from the training state in `ckpt`, with the schedule moved to the start; (0, []) without one."
+    if not has_train_state(ckpt): return 0, []
+    start, history = load_train_state(ckpt, state, opt)
+    sched.last_epoch = start - 1; sched.step()
+    return start, history
+
+def _minutes_done(history:list)->float:
+    "Training minutes a history records (the time spent before a resume)."
+    return max([h["minutes"] for h in history if "minutes" in h], default=0)
+
+def _vision_stage(model, processor, ckpt:Path, steps:int, batch_size:int, seed:int, progress:bool, cells:bool):
+    "Pretrain the vision tower unless `ckpt` holds a training state; the pretraining's report (kept in `ckpt`) or None."
+    if steps and not has_train_state(ckpt):
+        report = pretrain_vision(model.model.vision_tower, processor, steps, batch_size, seed=seed, progress=progress, cells=cells)
+        ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(report))
+        return report
+    if (ckpt / "vision.json").exists(): return json.loads((ckpt / "vision.json").read_text())
+
+# %% ../nbs/02_tiny_target.ipynb #c027f2
 def _train_loop(model, opt, sched, train:list, val:list, batches:list, start:int, steps:int, history:list, t0:float,
                 ckpt:Path, pad_id:int, eval_every:int, desc:str, progress:bool, extra:dict=None,
                 aux=None, # a module whose forward() returns an extra loss for the batch just run (see PatchCellHead)
                 state=None # the module checkpointed and clipped (default `model`)
                ):
-    "The step loop: answer loss (plus `aux`), clipping, periodic held-out exact match, atomic checkpoint."
+    "The step loop: answer loss (plus `aux`), one `train_step`, periodic held-out exact match, atomic checkpoint."
     state = state or model
     bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps)
     for step in bar:
@@ -266,9 +300,7 @@ def _train_loop(model, opt, sched, train:list, val:list, batches:list, start:int
         loss, _ = answer_stats(model, collate([train[j] for j in batches[step]], pad_id))
         loss = loss.mean()
         extra_loss = aux() if aux is not None else None
-        opt.zero_grad(); (loss if extra_loss is None else loss + extra_loss).backward()
-        torch.nn.utils.clip_grad_norm_(state.parameters(), 1.0)
-        opt.step(); sched.step()
+        train_step(loss if extra_loss is None else loss + extra_loss, opt, state.parameters(), 1.0, sched)
         bar.set_postfix(loss=f"{loss.item():.3f}", **({} if extra_loss is None else {"aux": f"{extra_loss.item():.3f}"}))
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             em = exact_match(model, val, pad_id)
@@ -278,12 +310,23 @@ def _train_loop(model, opt, sched, train:list, val:list, batches:list, start:int
             save_train_state(ckpt, state, opt, step + 1, history)
     return history
 
+# %% ../nbs/02_tiny_target.ipynb #c027h2
+def _first_stage_card(model, train:list, history:list, t0:float, vision_report, model_kwargs, vision_cells, **settings)->dict:
+    "The first stage's card: the architecture, `settings`, the data, the time and the history."
+    return {"name": "shapes-tiny", "architecture": "LlavaForConditionalGeneration (CLIP-style vision + Llama text)",
+            "params": sum(p.numel() for p in model.parameters()), "dtype": "float16", **settings,
+            "n_train_conversations": len(train), "train_minutes": round((time.time() - t0) / 60, 1),
+            "threads": torch.get_num_threads(), "data_fingerprint": data_fingerprint(train), "model_kwargs": model_kwargs or {},
+            "vision_cells": vision_cells, "vision_pretraining": vision_report, "torch": torch.__version__, "history": history}
+
+# %% ../nbs/02_tiny_target.ipynb #c027i
 def train_tiny_target(out_dir, # where the trained model, processor and card.json go
                       steps:int=7000, batch_size:int=32, lr:float=3e-4, warmup:int=200, weight_decay:float=0.05,
                       n_train_images:int=30000, n_val_images:int=300, eval_every:int=250, seed:int=0,
                       ckpt_dir=None, # resumable checkpoint folder (default: out_dir + '.ckpt')
                       model_kwargs:dict=None, progress:bool=True, threads:int=None,
                       vision_steps:int=400, # vision-tower pretraining steps before the conversations (0 = none)
+                      vision_batch:int=128, # scenes per vision-pretraining step
                       vision_cells:bool=False # pretrain the tower to name each patch's cell too (see below)
                      ):
     "Train shapes-tiny from scratch on ShapesWorld and save it (fp16) with a JSON card."
@@ -296,32 +339,18 @@ def train_tiny_target(out_dir, # where the trained model, processor and card.jso
     val = make_examples(processor, "validation", n_val_images, progress)
     model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
-    vision_report = None
-    if vision_steps and not has_train_state(ckpt):
-        vision_report = pretrain_vision(model.model.vision_tower, processor, vision_steps, seed=seed, progress=progress, cells=vision_cells)
-        ckpt.mkdir(parents=True, exist_ok=True); (ckpt / "vision.json").write_text(json.dumps(vision_report))
-    elif (ckpt / "vision.json").exists(): vision_report = json.loads((ckpt / "vision.json").read_text())
+    vision_report = _vision_stage(model, processor, ckpt, vision_steps, vision_batch, seed, progress, vision_cells)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
-    start, history = 0, []
-    if has_train_state(ckpt):
-        start, history = load_train_state(ckpt, model, opt)
-        sched.last_epoch = start - 1; sched.step()
-        if history and history[-1].get("schedule_steps", steps) != steps: history.append({"resumed_at": start, "schedule_steps": steps})
+    start, history = _resume(ckpt, model, opt, sched)
+    if history and history[-1].get("schedule_steps", steps) != steps: history.append({"resumed_at": start, "schedule_steps": steps})
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
-    done_minutes = max([h["minutes"] for h in history if "minutes" in h], default=0)  # time spent before a resume
-    t0 -= done_minutes * 60
+    t0 -= _minutes_done(history) * 60
     _train_loop(model, opt, sched, train, val, batches, start, steps, history, t0, ckpt, tokenizer.pad_token_id, eval_every,
                 "train shapes-tiny", progress, {"schedule_steps": steps})
-    card = {"name": "shapes-tiny", "architecture": "LlavaForConditionalGeneration (CLIP-style vision + Llama text)",
-            "params": sum(p.numel() for p in model.parameters()), "dtype": "float16", "seed": seed, "steps": steps,
-            "batch_size": batch_size, "lr": lr, "warmup": warmup, "weight_decay": weight_decay,
-            "n_train_images": n_train_images, "n_train_conversations": len(train),
-            "train_minutes": round((time.time() - t0) / 60, 1), "threads": torch.get_num_threads(),
-            "data_fingerprint": data_fingerprint(train), "model_kwargs": model_kwargs or {}, "vision_cells": vision_cells,
-            "vision_pretraining": vision_report,
-            "torch": torch.__version__, "history": history}
-    _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
+    card = _first_stage_card(model, train, history, t0, vision_report, model_kwargs, vision_cells, seed=seed, steps=steps,
+                             batch_size=batch_size, lr=lr, warmup=warmup, weight_decay=weight_decay, n_train_images=n_train_images)
+    save_model(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
 # %% ../nbs/02_tiny_target.ipynb #c029
@@ -329,7 +358,8 @@ class PatchCellHead(torch.nn.Module):
     "Loss on `vision_tower`'s final patch features for naming each patch's grid cell (captured by a hook on every forward)."
     def __init__(self, vision_tower, weight:float=1.0):
         super().__init__()
-        self.where, self.weight, self.feats = torch.nn.Linear(vision_tower.config.hidden_size, GRID * GRID), weight, None
+        self.where = torch.nn.Linear(vision_tower.config.hidden_size, GRID * GRID, device=vision_tower.device)
+        self.weight, self.feats = weight, None
         self.handle = vision_tower.register_forward_hook(self._grab)
     def _grab(self, module, args, out):
         if torch.is_grad_enabled(): self.feats = out.hidden_states[-1][:, 1:]  # what the projector reads (class token dropped)
@@ -337,9 +367,10 @@ class PatchCellHead(torch.nn.Module):
         if self.feats is None: raise RuntimeError("PatchCellHead saw no vision-tower forward with gradients since its last loss.")
         x = self.feats.float()
         logits, self.feats = self.where(F.layer_norm(x, x.shape[-1:])), None
-        return self.weight * F.cross_entropy(logits.flatten(0, 1), patch_cells().repeat(logits.shape[0]))
+        return self.weight * F.cross_entropy(logits.flatten(0, 1), patch_cells(logits.device).repeat(logits.shape[0]))
     def remove(self): self.handle.remove()
 
+# %% ../nbs/02_tiny_target.ipynb #c029c
 def drill_examples(processor, n_images:int, start:int=30000, progress:bool=True)->list:
     "Extra rows: a position question about every object of train images `start` .. `start + n_images`."
     out = []
@@ -352,6 +383,39 @@ def drill_examples(processor, n_images:int, start:int=30000, progress:bool=True)
             out.append(dict(encode_example(processor, q, a), pixel_values=px, kind="position", prompt=q, answer=a, image_id=seed))
     return out
 
+# %% ../nbs/02_tiny_target.ipynb #c029f
+def _two_rate_adamw(model, fast:list, lr:float, fast_lr:float, weight_decay:float):
+    "AdamW with the `fast` parameters (which may lie outside `model`) at `fast_lr` and the rest of `model` at `lr`."
+    fast_ids = {id(p) for p in fast}
+    return torch.optim.AdamW([{"params": [p for p in model.parameters() if id(p) not in fast_ids]},
+                              {"params": fast, "lr": fast_lr, "initial_lr": fast_lr}],
+                             lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
+
+def _load_first_stage(src_dir:Path, model_kwargs:dict=None)->tuple:
+    "Tokenizer, processor and float32 model of a saved first stage."
+    tokenizer = build_tokenizer(shapes_corpus())
+    processor = build_processor(tokenizer)
+    model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
+    model.load_state_dict({k: v.float() for k, v in LlavaForConditionalGeneration.from_pretrained(src_dir).state_dict().items()})
+    return tokenizer, processor, model
+
+# %% ../nbs/02_tiny_target.ipynb #c029g2
+def _with_stage(src_dir:Path, stage:dict)->dict:
+    "The first stage's card with `stage` as its second stage (its held-out scores dropped: the new weights are measured again)."
+    card = json.loads((src_dir / "card.json").read_text()) if (src_dir / "card.json").exists() else {"name": "shapes-tiny"}
+    card.pop("held_out", None)
+    return dict(card, second_stage=stage, torch=torch.__version__)
+
+def _stage_record(train:list, history:list, t0:float, probe, # called for the probe after the stage
+                  **settings)->dict:
+    "The second stage's card entry: `settings`, the data, the time, the probe before and after, and the history."
+    return {"what": "PatchCellHead on the vision tower's final patch features (weight cell_weight) plus the answer loss",
+            **settings, "n_position_rows": sum(e["kind"] == "position" for e in train), "n_train_conversations": len(train),
+            "train_minutes": round((time.time() - t0) / 60, 1), "threads": torch.get_num_threads(),
+            "data_fingerprint": data_fingerprint(train), "where_probe_before": history[0].get("where_probe"),
+            "where_probe_after": probe(), "history": history}
+
+# %% ../nbs/02_tiny_target.ipynb #c029i
 def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretrained)
                          out_dir, steps:int=3000, batch_size:int=32, lr:float=2e-4, vision_lr:float=5e-4, warmup:int=100,
                          weight_decay:float=0.05, cell_weight:float=1.0, n_train_images:int=30000, n_val_images:int=300,
@@ -364,44 +428,27 @@ def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretraine
     if threads: torch.set_num_threads(threads)
     t0 = time.time()
     random.seed(seed); torch.manual_seed(seed)
-    src_dir = Path(src_dir)
-    tokenizer = build_tokenizer(shapes_corpus())
-    processor = build_processor(tokenizer)
-    model = LlavaForConditionalGeneration(tiny_config(tokenizer, **(model_kwargs or {})))
-    model.load_state_dict({k: v.float() for k, v in LlavaForConditionalGeneration.from_pretrained(src_dir).state_dict().items()})
+    tokenizer, processor, model = _load_first_stage(Path(src_dir), model_kwargs)
     head = PatchCellHead(model.model.vision_tower, cell_weight)
     both = torch.nn.ModuleDict({"model": model, "head": head})
-    fast = list(model.model.vision_tower.parameters()) + list(head.parameters())
-    fast_ids = {id(p) for p in fast}
-    opt = torch.optim.AdamW([{"params": [p for p in model.parameters() if id(p) not in fast_ids]},
-                             {"params": fast, "lr": vision_lr, "initial_lr": vision_lr}],
-                            lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay)
+    opt = _two_rate_adamw(model, list(model.model.vision_tower.parameters()) + list(head.parameters()), lr, vision_lr, weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     train = make_examples(processor, "train", n_train_images, progress) + drill_examples(processor, n_drill_images, n_train_images, progress)
     val = make_examples(processor, "validation", n_val_images, progress)
     ckpt = Path(ckpt_dir or str(out_dir) + ".ckpt")
     def probe(): return where_probe(model.model.vision_tower, processor, probe_images, probe_images * 3 // 10)
-    if has_train_state(ckpt):
-        start, history = load_train_state(ckpt, both, opt)
-        sched.last_epoch = start - 1; sched.step()
-    else: start, history = 0, [{"step": 0, "minutes": 0.0, "where_probe": probe(), **exact_match(model, val, tokenizer.pad_token_id)}]
-    t0 -= max([h["minutes"] for h in history if "minutes" in h], default=0) * 60
+    start, history = _resume(ckpt, both, opt, sched)
+    if not history: history = [{"step": 0, "minutes": 0.0, "where_probe": probe(), **exact_match(model, val, tokenizer.pad_token_id)}]
+    t0 -= _minutes_done(history) * 60
     batches = length_buckets([len(e["input_ids"]) for e in train], batch_size, steps, seed)
     _train_loop(model, opt, sched, train, val, batches, start, steps, history, t0, ckpt, tokenizer.pad_token_id, eval_every,
                 "second stage", progress, aux=head, state=both)
     head.remove()
-    stage = {"what": "PatchCellHead on the vision tower's final patch features (weight cell_weight) plus the answer loss",
-             "steps": steps, "batch_size": batch_size, "lr": lr, "vision_lr": vision_lr, "warmup": warmup,
-             "weight_decay": weight_decay, "cell_weight": cell_weight, "seed": seed, "n_train_images": n_train_images,
-             "n_drill_images": n_drill_images, "n_position_rows": sum(e["kind"] == "position" for e in train),
-             "n_train_conversations": len(train), "train_minutes": round((time.time() - t0) / 60, 1),
-             "threads": torch.get_num_threads(), "data_fingerprint": data_fingerprint(train),
-             "where_probe_before": history[0].get("where_probe"), "where_probe_after": probe(),
-             "history": history}
-    card = json.loads((src_dir / "card.json").read_text()) if (src_dir / "card.json").exists() else {"name": "shapes-tiny"}
-    card.pop("held_out", None)  # measured again on the new weights
-    card = dict(card, second_stage=stage, torch=torch.__version__)
-    _atomic_save(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
+    stage = _stage_record(train, history, t0, probe, steps=steps, batch_size=batch_size, lr=lr, vision_lr=vision_lr, warmup=warmup,
+                          weight_decay=weight_decay, cell_weight=cell_weight, seed=seed, n_train_images=n_train_images,
+                          n_drill_images=n_drill_images)
+    card = _with_stage(Path(src_dir), stage)
+    save_model(model.eval(), processor, Path(out_dir), card, dtype=torch.float16)
     return model, processor, card
 
 # %% ../nbs/02_tiny_target.ipynb #c035
