@@ -3,6 +3,7 @@ the executed copy, so that one run both tests a lesson and gives the documentati
 
     python .ci/run_nb.py nbs/05_draft.ipynb --out _site/executed/05_draft.ipynb
 
+Cells flagged `gpu` run when torch sees a GPU; otherwise they are skipped and counted ("Skipped: N cells flagged gpu").
 Prints "Success." and exits 0 when every cell ran; on failure prints the traceback (as nbdev_test does) and exits 1."""
 import argparse, os, sys
 from pathlib import Path
@@ -10,6 +11,17 @@ from pathlib import Path
 import nbdev.test as nbtest
 from nbdev.config import get_config
 from execnb.nbio import write_nb
+
+def _has_gpu()->bool:
+    import torch
+    return torch.cuda.is_available()
+
+def _gpu_cells(path)->int:
+    "Code cells carrying the `gpu` test flag (a `#| gpu` directive line)."
+    import json
+    cells = json.loads(Path(path).read_text())["cells"]
+    return sum(1 for c in cells if c["cell_type"] == "code"
+               and any(l.strip().replace(" ", "") == "#|gpu" for l in "".join(c["source"]).splitlines()))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -23,8 +35,12 @@ def main():
         return real(self, nb, *args, **kwargs)
     nbtest.CaptureShell.run_all = run_all
     flags = get_config().get("tst_flags", "").split()
+    gpu = _has_gpu()
+    if gpu: flags = [f for f in flags if f != "gpu"]  # GPU cells run where torch sees a GPU
     ok, secs = nbtest.test_nb(Path(a.notebook).resolve(), skip_flags=flags)
     if not ok: sys.exit(1)
+    n_gpu = 0 if gpu else _gpu_cells(a.notebook)
+    if n_gpu: print(f"Skipped: {n_gpu} cells flagged gpu (torch sees no GPU here)")
     if a.out and "nb" in ran:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(a.out).with_suffix(".tmp")

@@ -14,7 +14,8 @@ import torch, transformers
 from PIL import Image
 
 from .shapes import SPLIT_SEED_BASE, image_rows, atomic_write_json
-from .core import text_table
+from .core import text_table, DeviceError, resolve_device, DTYPES
+from .data import load_data, DataError
 from .target import load_target, TargetError
 from .tiny_target import evaluate_qa
 from .shapes import build_split
@@ -26,10 +27,20 @@ from .train import resolve_draft, train_and_save
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
 from .bench import bench, METHODS, TREE, available_methods, report_table, write_html
 
+# %% ../nbs/90_cli.ipynb #c001x
+def _device_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N; auto = cuda when torch sees a GPU, else cpu")
+    p.add_argument("--dtype", default="auto", choices=["auto", *DTYPES], help="auto = bfloat16 on a GPU, float32 on a CPU")
+    return p
+
+def _target(a, name=None):
+    "The target the options name (or `name`), on --device in --dtype."
+    return load_target(name or a.target, dtype=a.dtype, device=resolve_device(a.device))
+
 # %% ../nbs/90_cli.ipynb #c007
 def cmd_eval_target(a):
     "Held-out QA exact match of a target."
-    res = evaluate_qa(load_target(a.target), a.split, a.n, progress=not a.quiet)
+    res = evaluate_qa(_target(a), a.split, a.n, progress=not a.quiet)
     res["target"] = a.target
     print(f"{a.target} on {a.split}: qa_exact_match {res['qa_exact_match']:.3f} over {res['n']} questions")
     print(text_table([(k, f"{v:.3f}") for k, v in res["by_question_type"].items()], ["question type", "exact match"]))
@@ -49,7 +60,7 @@ def cmd_generate(a):
     "Answer one prompt about one image: plain decoding (--draft none) or speculative decoding with a draft tree."
     if a.max_new_tokens <= 0: raise TargetError(f"--max-new-tokens must be at least 1, got {a.max_new_tokens}.")
     if not Path(a.image).exists(): raise TargetError(f"No image file at {a.image}.")
-    target = load_target(a.target)
+    target = _target(a)
     batch = target.encode(a.image, a.prompt)  # a path: encode says which file is not an image
     t0 = time.perf_counter()
     if a.draft == "none":
@@ -88,9 +99,10 @@ def _generate_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 # %% ../nbs/90_cli.ipynb #c011
 def cmd_bench(a):
     "Benchmark the methods side by side; print the table, write JSON and HTML."
-    target = load_target(a.target)
+    target = _target(a)
     methods = [m.strip() for m in a.methods.split(",") if m.strip()]
-    report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens,
+    prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
+    report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts,
                    tree={"depth": a.depth, "top_k": a.top_k, "total_tokens": a.total_tokens}, progress=not a.quiet)
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
@@ -101,6 +113,7 @@ def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated, from " + ", ".join(METHODS))
     p.add_argument("--n", type=int, default=10, help="held-out prompts")
+    p.add_argument("--data", help="KIND:PATH of a benchmark data set to take the prompts from (default: ShapesWorld descriptions)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--depth", type=int, default=TREE["depth"])
@@ -125,7 +138,7 @@ def _qa_check(target, images:int)->tuple:
 def cmd_demo(a):
     "The main job: a QA sanity check of the shipped target, then the benchmark of every shipped method."
     t0 = time.perf_counter()
-    target = load_target("shapes-tiny")
+    target = _target(a, "shapes-tiny")
     table, hits = _qa_check(target, a.images)
     print(text_table(table, ["image", "kind", "question", "answer", "matches reference"]))
     print(f"held-out question exact match: {sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.3f}\n")
@@ -156,12 +169,12 @@ def _demo_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 
 # %% ../nbs/90_cli.ipynb #c013
 def cmd_extract(a):
-    "Extract target features for a ShapesWorld split."
-    target = load_target(a.target)
-    rows = build_split(a.split, a.n_images, progress=False)
+    "Extract target features for a ShapesWorld split, or for a benchmark data set with --data KIND:PATH."
+    target = _target(a)
+    rows = build_split(a.split, a.n_images, progress=False) if not a.data else load_data(a.data, limit=a.n)
     summary = extract_features(target, rows, a.out, regenerate=not a.no_regenerate, strategy=a.strategy,
                                max_new_tokens=a.max_new_tokens, shard_size=a.shard_size,
-                               data_name=f"shapesworld-{a.split}-{a.n_images}", progress=not a.quiet)
+                               data_name=a.data or f"shapesworld-{a.split}-{a.n_images}", progress=not a.quiet)
     from accelerate import PartialState
     if PartialState(cpu=not torch.cuda.is_available()).is_main_process: print(json.dumps(summary))
     return summary
@@ -171,6 +184,8 @@ def _extract_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--split", default="train", choices=list(SPLIT_SEED_BASE))
     p.add_argument("--n-images", type=int, default=1000, help="images (each gives 4 conversations)")
     p.add_argument("--out", required=True, help="the store's folder (resumed if it exists with the same settings)")
+    p.add_argument("--data", help="KIND:PATH of a benchmark data set (see dream_wb.data: llava, scienceqa, ...) instead of ShapesWorld")
+    p.add_argument("--n", type=int, default=None, help="with --data: its first N rows (default all)")
     p.add_argument("--strategy", default=DEFAULT_STRATEGY, choices=STRATEGIES, help="intermediate-layer selection")
     p.add_argument("--no-regenerate", action="store_true", help="use the data set's answers, not the target's own")
     p.add_argument("--max-new-tokens", type=int, default=64)
@@ -181,10 +196,10 @@ def _extract_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 # %% ../nbs/90_cli.ipynb #c014
 def cmd_train_draft(a):
     "Train a draft of --kind on a feature store; save it with its card."
-    card = train_and_save(load_target(a.target), a.kind, a.train_store, a.val_store, a.out, ckpt_dir=a.ckpt, steps=a.steps,
+    card = train_and_save(_target(a), a.kind, a.train_store, a.val_store, a.out, ckpt_dir=a.ckpt, steps=a.steps,
                           batch_size=a.batch_size, lr=a.lr, noise=a.noise, mid_weight=a.mid_weight, eval_every=a.eval_every,
                           progress=not a.quiet)
-    print(json.dumps({"out": a.out, **card["held_out"]}))
+    if card: print(json.dumps({"out": a.out, **card["held_out"]}))  # the main process only, under accelerate launch
     return card
 
 def _train_draft_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
@@ -217,7 +232,7 @@ def parser()->argparse.ArgumentParser:
     "The `dream-wb` argument parser."
     p = argparse.ArgumentParser(prog="dream-wb", description="Speculative decoding of vision-language models: the DREAM workbench.")
     sub = p.add_subparsers(dest="command", required=True)
-    for name, (about, add_args, _) in SUBCOMMANDS.items(): add_args(sub.add_parser(name, help=about))
+    for name, (about, add_args, _) in SUBCOMMANDS.items(): _device_args(add_args(sub.add_parser(name, help=about)))
     return p
 
 def run(argv=None):
@@ -229,7 +244,7 @@ def run(argv=None):
 def main(argv=None):
     "Entry point of the `dream-wb` console script: exit status 2 with a message on bad input."
     try: run(argv)
-    except (TargetError, DraftError) as e:
+    except (TargetError, DraftError, DeviceError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
 

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DRAFT_KINDS', 'KINDS', 'DraftError', 'DraftConfig', 'causal_allowed', 'SelfAttention', 'CrossAttention',
-           'DecoderBlock', 'CrossBlock', 'DraftCache', 'check_target', 'Draft', 'DraftOutput', 'DreamDraft',
-           'EagleDraft', 'DraftKind', 'draft_config', 'make_draft', 'n_params', 'shift_features', 'teacher_forced',
-           'start', 'extend', 'commit', 'draft_chain', 'tiny_target', 'save_draft', 'load_draft', 'draft_card',
-           'frequent_tokens', 'set_draft_vocab']
+           'DecoderBlock', 'CrossBlock', 'DraftCache', 'check_target', 'Draft', 'DraftOutput', 'drop_zero_slot',
+           'DreamDraft', 'EagleDraft', 'DraftKind', 'draft_config', 'make_draft', 'n_params', 'shift_features',
+           'teacher_forced', 'start', 'extend', 'commit', 'draft_chain', 'tiny_target', 'save_draft', 'load_draft',
+           'draft_card', 'frequent_tokens', 'set_draft_vocab']
 
 # %% ../nbs/05_draft.ipynb #c003
 import json, math
@@ -39,6 +39,7 @@ class DraftConfig:
     rope_theta: float = 10000.0
     n_blocks: int = 3             # eagle: 1 (EAGLE/EAGLE-2) or 3 (the paper's equal-depth baseline); dream: always 3
     cross_attention: bool = True  # dream only; False makes block 1 a self-attention block (the ablation)
+    zero_slot: bool = True        # dream: position 0's zero feature is a cross-attention key; False: the released code's memory (see dream_wb.published)
     vocab_size: int = 0           # the target's vocabulary
     draft_vocab: int = 0          # 0 = score the full vocabulary; N = only the N most frequent target tokens
     target_name: str = ""
@@ -101,8 +102,9 @@ class CrossAttention(_Attention):
         "Per-head normalised queries (from `x`) and keys (from `memory`), as the attention scores them."
         return self.q_norm(_heads(self.q_proj(x), self.h, self.d)), self.k_norm(_heads(self.k_proj(memory), self.h, self.d))
 
-    def forward(self, x, memory, mask, past=None):
+    def forward(self, x, memory, mask, past=None, blind=None):
         q, k = self.qk(x, memory)
+        if blind is not None: q = q.masked_fill(blind, 0)  # rows with nothing to read average every key (zero_slot=False)
         return self._attend(q, k, _heads(self.v_proj(memory), self.h, self.d), mask, past)
 
 # %% ../nbs/05_draft.ipynb #c010
@@ -132,7 +134,7 @@ class CrossBlock(nn.Module):
         self.attn_gate, self.mlp_gate = nn.Parameter(torch.zeros(())), nn.Parameter(torch.zeros(()))
 
     def forward(self, x, ctx:dict, past=None):
-        h, new = self.attn(self.input_norm(x), ctx["memory"], ctx["mem_mask"], past)
+        h, new = self.attn(self.input_norm(x), ctx["memory"], ctx["mem_mask"], past, ctx.get("blind"))
         x = x + torch.tanh(self.attn_gate) * h
         after_attn = x
         return x + torch.tanh(self.mlp_gate) * self.mlp(self.post_norm(x)), new, after_attn
@@ -221,6 +223,13 @@ class DraftOutput:
     mid_attn: torch.Tensor = None      # (B, T, H) output of block 1's cross-attention sub-layer (released code's variant)
 
 # %% ../nbs/05_draft.ipynb #c014
+def drop_zero_slot(mem_mask:torch.Tensor)->tuple:
+    "The released code's memory: entry 0 (position 0's zero feature) is no key; a row with no other key sees them all, `blind` (its query zeroed: a plain average)."
+    shut = torch.finfo(mem_mask.dtype).min
+    rest = mem_mask[..., 1:]
+    blind = (rest <= shut).all(-1, keepdim=True)  # (B or 1, 1, T, 1)
+    return F.pad(rest.masked_fill(blind, 0), (1, 0), value=shut), blind
+
 def _forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
              fins, # (B, T, H) the feature of each row's previous position
              positions, # (B, T) position ids
@@ -237,7 +246,9 @@ def _forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
         memory = fins
         off = cache.mem_offset if cache is not None else 0
         mem_mask = F.pad(mask, (off, 0)) if off else mask  # rows after the prompt see all of its memory
-    ctx = dict(cos=cos, sin=sin, mask=mask, memory=memory.to(dt), mem_mask=mem_mask.to(dt))
+    mem_mask, blind = mem_mask.to(dt), None
+    if not self.cfg.zero_slot: mem_mask, blind = drop_zero_slot(mem_mask)
+    ctx = dict(cos=cos, sin=sin, mask=mask, memory=memory.to(dt), mem_mask=mem_mask, blind=blind)
     x, new, mid_block, mid_attn = self.stem(embeds, fins), [], None, None
     for i, blk in enumerate(self.blocks):
         x, kv, after_attn = blk(x, ctx, None if cache is None else cache.get(i))
@@ -431,8 +442,9 @@ def _read_config(path:Path)->DraftConfig:
     except TypeError as e: raise DraftError(f"{path / 'config.json'} has fields this version does not know ({e}).")
 
 # %% ../nbs/05_draft.ipynb #d036f
-def load_draft(path, target:Target, dtype=torch.float32)->Draft:
-    "Load a draft saved by `save_draft` and attach it to `target` (which must be the one it was trained for)."
+def load_draft(path, target:Target, dtype=None # default: the target's dtype
+              )->Draft:
+    "Load a draft saved by `save_draft` and attach it to `target` (which must be the one it was trained for), on its device."
     from safetensors.torch import load_file
     from safetensors import SafetensorError
     path = Path(path)
@@ -449,7 +461,7 @@ def load_draft(path, target:Target, dtype=torch.float32)->Draft:
         raise DraftError(f"{path} does not match its config: missing {missing[:3]}, unexpected {extra[:3]}, "
                          f"wrong shapes {bad[:3]}. The weights and config.json come from different drafts.")
     draft.load_state_dict(sd)
-    return draft.to(device=target.model.get_input_embeddings().weight.device, dtype=dtype).attach(target).eval()
+    return draft.to(device=target.device, dtype=dtype or target.dtype).attach(target).eval()
 
 Draft.from_pretrained = staticmethod(load_draft)
 

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['target_probs', 'accept_greedy', 'accept_sampling', 'Step', 'Generation', 'tau', 'tokens_per_s', 'alpha_by_depth',
-           'Clock', 'speculative_generate', 'sample_plain', 'answer_html', 'alpha_figure', 'generation_view',
-           'generation_panel', 'tree_sweep', 'sweep_figure']
+           'speculative_generate', 'sample_plain', 'answer_html', 'alpha_figure', 'generation_view', 'generation_panel',
+           'tree_sweep', 'sweep_figure']
 
 # %% ../nbs/08_generate.ipynb #c003
 import time, warnings
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .core import Clock
 from .target import Target, TargetError
 from .draft import Draft, start, commit, check_target
 from .tree import DraftTree, grow_tree, check_tree_args, tree_capacity
@@ -99,21 +100,6 @@ def alpha_by_depth(gens)->list:
         for k in range(1, min(n_acc + 1, have) + 1):
             tried[k - 1] += 1; ok[k - 1] += k <= n_acc
     return [o / t if t else float("nan") for o, t in zip(ok, tried)]
-
-# %% ../nbs/08_generate.ipynb #c023n
-class Clock:
-    "Wall time on `device` (synchronised first on a GPU), and timed blocks added into records."
-    def __init__(self, device=None): self.device = torch.device(device or "cpu"); self.t0 = self.now()
-    def now(self)->float:
-        if self.device.type == "cuda": torch.cuda.synchronize(self.device)
-        return time.perf_counter()
-    def elapsed(self)->float: return self.now() - self.t0
-    @contextmanager
-    def adds(self, record, name:str):
-        "Add the seconds the `with` block takes to `record.<name>`."
-        t = self.now()
-        yield
-        setattr(record, name, getattr(record, name) + self.now() - t)
 
 # %% ../nbs/08_generate.ipynb #c026n
 def _take(tokens:list, new:list, eos:set, max_new_tokens:int)->tuple:

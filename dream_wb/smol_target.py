@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['GGUF_FILE', 'GGUF_SHA256', 'GGUF_BYTES', 'INSTALL_HINT', 'CACHE_DIR', 'IMAGE_TOKENS', 'SMOL_IMAGE_SEQ_LEN',
-           'SMOL_SYSTEM', 'SMOL_CHAT_TEMPLATE', 'OPEN_PROMPTS', 'LORA_TARGETS', 'SMOL_DIR', 'SMOL_DATA_DIR',
-           'PARTS_FILE', 'find_gguf', 'sha256_file', 'check_gguf', 'smollm2_cache', 'smol_tokenizer', 'smol_processor',
-           'smol_config', 'build_smol', 'shuffle_cells', 'open_item', 'open_answers', 'CellTokenProbe', 'cell_tokens',
-           'pretrain_smol_vision', 'add_adapters', 'trainable_state', 'smol_example', 'smol_collate', 'answer_loss',
+           'SMOL_SYSTEM', 'SMOL_CHAT_TEMPLATE', 'OPEN_PROMPTS', 'LORA_TARGETS', 'SMOL_SHARES', 'SMOL_DIR',
+           'SMOL_DATA_DIR', 'PARTS_FILE', 'SMOL_RECIPE', 'find_gguf', 'sha256_file', 'check_gguf', 'smollm2_cache',
+           'smol_tokenizer', 'smol_processor', 'smol_config', 'build_smol', 'shuffle_cells', 'open_item',
+           'open_answers', 'CellTokenProbe', 'cell_tokens', 'pretrain_smol_vision', 'word_vector', 'cell_word_targets',
+           'ground_connector', 'add_adapters', 'trainable_state', 'smol_example', 'smol_collate', 'answer_loss',
            'smol_rows', 'smol_batches', 'load_parts', 'smol_exact_match', 'smol_val_rows', 'train_smol', 'distinct_n',
            'open_responses', 'save_smol_parts', 'smol_lora_rank', 'load_shapes_smol', 'run_shapes_smol',
            'score_shapes_smol']
@@ -259,6 +260,44 @@ def pretrain_smol_vision(model, processor, steps:int=600, batch_size:int=64, lr:
     acc = {k: (o.argmax(-1) == y).float().mean().item() for k, o, y in zip(("shape", "colour", "size", "background"), outs, labs)}
     return {"steps": steps, "batch_size": batch_size, "lr": lr, "loss": loss.item(), "train_batch_accuracy": acc}
 
+# %% ../nbs/02b_smol_target.ipynb #c001x
+from .shapes import position_name
+
+def word_vector(tokenizer, embeddings:torch.Tensor, words:str)->torch.Tensor:
+    "The mean input embedding of the tokens of ' ' + `words` (a leading space: the words as they appear mid-sentence)."
+    return embeddings[tokenizer(" " + words, add_special_tokens=False)["input_ids"]].mean(0)
+
+def cell_word_targets(scene:Scene, vec)->torch.Tensor:
+    "(GRID*GRID, width): for each cell, the sum of `vec(word)` over what a description would say of it."
+    lab, out = cell_labels(scene), []
+    for c in range(GRID * GRID):
+        s, col, size, _ = lab[c].tolist()
+        words = [list(SIZES)[size - 1], list(COLOURS)[col - 1], SHAPES[s - 1], position_name(c // GRID, c % GRID)] if s else ["empty"]
+        out.append(0.5 * vec(scene.background) + sum(vec(w) for w in words))
+    return torch.stack(out)
+
+# %% ../nbs/02b_smol_target.ipynb #c003x
+@torch.no_grad()
+def ground_connector(model, processor, n_batches:int=40, batch_size:int=64, ridge:float=1e-2, seed:int=0)->dict:
+    "Set the connector (in place) to the ridge fit from cell tokens to their words' embeddings; returns the fit's report."
+    E = model.model.text_model.embed_tokens.weight.detach()
+    vec = lambda w: word_vector(processor.tokenizer, E, w)
+    g, X, Y = random.Random(seed + 777), [], []
+    for _ in range(n_batches):
+        scenes, px = _scene_batch(processor, g, batch_size)
+        X.append(cell_tokens(model, px.to(model.device)).flatten(0, 1).float().cpu())
+        Y.append(torch.cat([cell_word_targets(s, vec) for s in scenes]).float().cpu())
+    X, Y = torch.cat(X), torch.cat(Y)
+    Y = Y * (2 * E.norm(dim=1).mean().cpu() / Y.norm(dim=1).mean())  # about twice a word embedding's norm
+    W = torch.linalg.solve(X.T @ X + ridge * len(X) * torch.eye(X.shape[1]), X.T @ Y)
+    proj = model.model.connector.modality_projection.proj
+    proj.weight.copy_(W.T.to(proj.weight))
+    P = X @ W
+    cands = F.normalize(torch.stack([vec(s) for s in SHAPES] + [vec("empty")]).float().cpu(), dim=1)
+    agree = ((F.normalize(P, dim=1) @ cands.T).argmax(1) == (F.normalize(Y, dim=1) @ cands.T).argmax(1)).float().mean()
+    return {"cells": len(X), "ridge": ridge, "r2": 1 - ((P - Y) ** 2).sum().item() / ((Y - Y.mean(0)) ** 2).sum().item(),
+            "shape_word_agreement": agree.item()}
+
 # %% ../nbs/02b_smol_target.ipynb #c036
 from peft import LoraConfig, get_peft_model
 
@@ -306,23 +345,30 @@ def answer_loss(pm, batch:dict)->tuple:
 
 # %% ../nbs/02b_smol_target.ipynb #c044
 def smol_rows(open_items:list, n_images:int, split:str="train")->dict:
-    "Training rows by group: 'shapes' (descriptions and questions of `n_images` images) and 'open' (open-prompt answers)."
+    "Training rows by group: 'qa' and 'describe' (questions and descriptions of `n_images` images), 'open' (open-prompt answers)."
     shapes = [dict(image_id=r["image_id"], kind=r["kind"], prompt=r["prompt"], answer=r["answer"])
               for i in range(n_images) for r in image_rows(SPLIT_SEED_BASE[split] + i)]
-    return {"shapes": shapes, "open": [dict(image_id=o["image_id"], kind="open", prompt=o["prompt"], answer=o["answer"]) for o in open_items]}
+    return {"qa": [r for r in shapes if r["kind"] != "description"], "describe": [r for r in shapes if r["kind"] == "description"],
+            "open": [dict(image_id=o["image_id"], kind="open", prompt=o["prompt"], answer=o["answer"]) for o in open_items]}
 
 def _image(image_id:int):
     return render_scene(random_scene(random.Random(image_id)), image_id)
 
-def smol_batches(rows:dict, batch_size:int, steps:int, open_share:float=0.15, seed:int=0)->list:
-    "`steps` batches of (group, index) pairs: a batch is all open prompts (a share `open_share` of them) or all ShapesWorld."
-    g = random.Random(seed)
+SMOL_SHARES = {"open": 0.1, "describe": 0.15}  # shares of the batches; the rest are questions
+
+def smol_batches(rows:dict, batch_size:int, steps:int, shares:dict=None, seed:int=0)->list:
+    "`steps` batches of (group, index) pairs, each batch from one group: `shares` of them open or describe, the rest qa."
+    shares, g = {k: v for k, v in (shares or SMOL_SHARES).items() if rows.get(k)}, random.Random(seed)
     orders = {k: [] for k in rows}
     def take(k):
         if not orders[k]: orders[k] = g.sample(range(len(rows[k])), len(rows[k]))
         return (k, orders[k].pop())
-    groups = ["open" if rows["open"] and g.random() < open_share else "shapes" for _ in range(steps)]
-    return [[take(k) for _ in range(batch_size)] for k in groups]
+    def group(u):
+        for k, s in shares.items():
+            if u < s: return k
+            u -= s
+        return "qa"
+    return [[take(k) for _ in range(batch_size)] for k in (group(g.random()) for _ in range(steps))]
 
 # %% ../nbs/02b_smol_target.ipynb #c046
 from safetensors.torch import save_file, load_file
@@ -381,16 +427,17 @@ def _smol_resume(pm, opt, sched, ckpt, start_parts)->tuple:
 
 # %% ../nbs/02b_smol_target.ipynb #c049
 def train_smol(pm, processor, rows:dict, steps:int, ckpt, batch_size:int=16, lr:float=2e-4, vision_lr:float=5e-4,
-               warmup:int=100, open_share:float=0.15, eval_every:int=100, n_val_images:int=40, seed:int=0,
+               warmup:int=100, shares:dict=None, eval_every:int=100, n_val_images:int=40, seed:int=0,
                start_parts=None, # (parts, step, history) to start from when `ckpt` has no checkpoint
                progress:bool=True, on_checkpoint=None # called with the history after each checkpoint
               )->list:
     "Train LoRA, vision tower and connector; resumable from `ckpt`; returns the history."
     opt, sched, params = _smol_optimiser(pm, lr, vision_lr, warmup, steps)
     start, history = _smol_resume(pm, opt, sched, ckpt, start_parts)
-    batches = smol_batches(rows, batch_size, steps, open_share, seed)
+    batches = smol_batches(rows, batch_size, steps, shares, seed)
     val = smol_val_rows(processor, n_val_images)
     t0 = time.time() - 60 * max([h["minutes"] for h in history if "minutes" in h], default=0)
+    c0 = time.process_time() - 60 * max([h["cpu_minutes"] for h in history if "cpu_minutes" in h], default=0)
     bar = tqdm(range(start, steps), desc="train shapes-smol", initial=start, total=steps, disable=not progress)
     for step in bar:
         pm.train()
@@ -399,7 +446,8 @@ def train_smol(pm, processor, rows:dict, steps:int, ckpt, batch_size:int=16, lr:
         bar.set_postfix(loss=f"{loss.item():.3f}")
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             em = smol_exact_match(pm, processor, val)
-            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60, **em})
+            history.append({"step": step + 1, "loss": loss.item(), "minutes": (time.time() - t0) / 60,
+                            "cpu_minutes": (time.process_time() - c0) / 60, **em})
             bar.write(f"step {step + 1}: loss {loss.item():.3f} val qa {em['qa_exact_match']:.3f} {em['by_kind']}")
             save_train_state(ckpt, pm, opt, step + 1, history, tensors=trainable_state(pm))
             if on_checkpoint is not None: on_checkpoint(history)
@@ -474,20 +522,26 @@ def _smol_open_answers(cache:Path, n_open:int, progress:bool)->list:
     return open_answers(lm, AutoTokenizer.from_pretrained(cache), [open_item(i) for i in range(n_open)],
                         SMOL_DATA_DIR / "open_answers.json", progress=progress)
 
-def _smol_start(model, processor, out_dir:Path, ckpt:Path, vision_steps:int, seed:int, progress:bool)->tuple:
-    "Where joint training starts, (parts, step, history) of the shipped parts or None, and the vision-pretraining report."
-    if has_train_state(ckpt): return None, json.loads((SMOL_DATA_DIR / "vision_pretraining.json").read_text())
-    if (out_dir / "card.json").exists():
+SMOL_RECIPE = "v2: vision pretraining, connector grounded in word embeddings, one-group batches (SMOL_SHARES)"
+
+def _smol_start(model, processor, out_dir:Path, ckpt:Path, vision_steps:int, seed:int, progress:bool,
+                recipe:str=SMOL_RECIPE, ground_batches:int=40, reports=None # where the stage reports are kept
+               )->tuple:
+    "Where joint training starts: (parts, step, history) of shipped parts of the same recipe, or None; and the stage reports."
+    reports = Path(reports or SMOL_DATA_DIR / "stages.json")
+    if has_train_state(ckpt): return None, json.loads(reports.read_text())
+    if (out_dir / "card.json").exists() and _read_card(out_dir).get("recipe") == recipe:
         card = _read_card(out_dir)
-        return (load_file(out_dir / PARTS_FILE), card["steps_done"], card["history"]), card.get("vision_pretraining")
-    vision_report = pretrain_smol_vision(model, processor, vision_steps, seed=seed, progress=progress)
-    atomic_write_json(vision_report, SMOL_DATA_DIR / "vision_pretraining.json")
-    return None, vision_report
+        return (load_file(out_dir / PARTS_FILE), card["steps_done"], card["history"]), card["stages"]
+    stages = {"vision_pretraining": pretrain_smol_vision(model, processor, vision_steps, seed=seed, progress=progress),
+              "grounding": ground_connector(model, processor, ground_batches, seed=seed)}
+    atomic_write_json(stages, reports)
+    return None, stages
 
 # %% ../nbs/02b_smol_target.ipynb #c059d
 def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, n_images:int=20000, steps:int=2000,
-                    batch_size:int=16, lr:float=3e-4, vision_lr:float=1e-3, warmup:int=50, eval_every:int=50,
-                    vision_steps:int=600, lora_r:int=16, seed:int=0, threads:int=None, progress:bool=True)->dict:
+                    batch_size:int=16, lr:float=3e-4, vision_lr:float=3e-4, warmup:int=50, eval_every:int=50,
+                    vision_steps:int=600, lora_r:int=16, shares:dict=None, seed:int=0, threads:int=None, progress:bool=True)->dict:
     "Make shapes-smol from scratch (or resume): open answers, vision pretraining, joint training, card."
     if threads: torch.set_num_threads(threads)
     out_dir, ckpt = Path(out_dir or SMOL_DIR), Path(ckpt)
@@ -497,7 +551,7 @@ def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, 
     processor = smol_processor(smol_tokenizer(cache))
     opens = _smol_open_answers(cache, n_open, progress)
     model = build_smol(cache)
-    start_parts, vision_report = _smol_start(model, processor, out_dir, ckpt, vision_steps, seed, progress)
+    start_parts, stages = _smol_start(model, processor, out_dir, ckpt, vision_steps, seed, progress)
     pm = add_adapters(model, r=lora_r)
     rows = smol_rows(opens, n_images)
     base = {"name": "shapes-smol", "architecture": "Idefics3ForConditionalGeneration (SigLIP-style vision 192x4, 2x2 pixel "
@@ -505,14 +559,15 @@ def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, 
             "lora_targets": LORA_TARGETS, "gguf_sha256": GGUF_SHA256, "lm_weights_sha256": lm_sha, "seed": seed,
             "steps": steps, "batch_size": batch_size, "lr": lr, "vision_lr": vision_lr, "warmup": warmup,
             "n_images": n_images, "n_open_answers": len(opens), "n_rows": {k: len(v) for k, v in rows.items()},
-            "data_fingerprint": hashlib.sha256(json.dumps([rows["shapes"][:2000], rows["open"]]).encode()).hexdigest()[:16],
-            "vision_pretraining": vision_report, "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "data_fingerprint": hashlib.sha256(json.dumps([rows["qa"][:2000], rows["describe"][:500], rows["open"]]).encode()).hexdigest()[:16],
+            "recipe": SMOL_RECIPE, "shares": shares or SMOL_SHARES, "stages": stages, "torch": torch.__version__, "threads": torch.get_num_threads(),
             "made_by": "run_shapes_smol() in nbs/02b_smol_target.ipynb, as a background script on 2 CPU cores"}
     def ship(history):
         last = [h for h in history if "step" in h]
         save_smol_parts(pm, out_dir, dict(base, steps_done=last[-1]["step"] if last else 0, history=history,
-                                          train_minutes=round(last[-1]["minutes"], 1) if last else 0))
-    history = train_smol(pm, processor, rows, steps, ckpt, batch_size, lr, vision_lr, warmup, eval_every=eval_every,
+                                          train_minutes=round(last[-1]["minutes"], 1) if last else 0,
+                                          train_cpu_minutes=round(last[-1].get("cpu_minutes", 0), 1) if last else 0))
+    history = train_smol(pm, processor, rows, steps, ckpt, batch_size, lr, vision_lr, warmup, shares, eval_every=eval_every,
                          seed=seed, start_parts=start_parts, progress=progress, on_checkpoint=ship)
     ship(history)
     return score_shapes_smol(out_dir)

@@ -21,7 +21,7 @@ from transformers import (AutoConfig, AutoProcessor, DynamicCache, LlavaForCondi
                           Gemma3ForConditionalGeneration, Qwen2VLForConditionalGeneration)
 from PIL import Image
 
-from .core import tree_depths, ancestor_matrix, additive_mask
+from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype
 
 # %% ../nbs/01_target.ipynb #c006
 class TargetError(ValueError):
@@ -182,16 +182,21 @@ Target.from_pretrained = classmethod(_load)
 
 # %% ../nbs/01_target.ipynb #c000s
 def load_target(name_or_path="shapes-tiny", # built-in name, save_pretrained folder, or hub id
-                dtype=torch.float32, attn_implementation:str="eager")->Target:
+                dtype=torch.float32, # a torch dtype or its name ('bfloat16', ...; 'auto' = bf16 on a GPU, fp32 on a CPU)
+                attn_implementation:str="eager",
+                device=None # where the model runs ('cpu', 'cuda', ...; 'auto' = a GPU if present); None = the CPU
+               )->Target:
     "Load a target: `load_target('shapes-tiny')` is the one-line way in."
-    entry = BUILTIN_TARGETS.get(str(name_or_path), "")
+    dev = resolve_device(device) if device is not None else torch.device("cpu")
+    dtype, entry = resolve_dtype(dtype, dev), BUILTIN_TARGETS.get(str(name_or_path), "")
     if ":" in entry:
         import importlib
         module, fn = entry.split(":")
         t = getattr(importlib.import_module(module), fn)(dtype=dtype, attn_implementation=attn_implementation)
-        t.fingerprint
-        return t
-    return Target.from_pretrained(name_or_path, dtype=dtype, attn_implementation=attn_implementation)
+    else: t = Target.from_pretrained(name_or_path, dtype=dtype, attn_implementation=attn_implementation)
+    t.model.to(dev)
+    t.fingerprint
+    return t
 
 # %% ../nbs/01_target.ipynb #c021
 @torch.no_grad()
@@ -247,6 +252,14 @@ def check_image(image, # a PIL image, or the path of an image file
                               f"{want[0]}x{want[1]}; resize it first: image.resize({want}).")
     return image
 
+# %% ../nbs/01_target.ipynb #c008x
+def _place(self, batch:dict)->dict:
+    "`batch` on the target's device, its floating tensors (pixel values) in the target's dtype."
+    dev, dt = self.device, self.dtype
+    return {k: (v.to(dev, dt) if v.is_floating_point() else v.to(dev)) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+Target.place = _place
+
 # %% ../nbs/01_target.ipynb #c002s
 def _encode(self, image, # a PIL image (converted to RGB if needed) or the path of an image file
             prompt:str, # the user's question or instruction
@@ -266,7 +279,7 @@ def _encode(self, image, # a PIL image (converted to RGB if needed) or the path 
     else:
         msgs = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
         text = self.processor.apply_chat_template(msgs, add_generation_prompt=True)
-    return dict(self.processor(images=image, text=text, return_tensors="pt"))
+    return self.place(dict(self.processor(images=image, text=text, return_tensors="pt")))
 
 Target.encode = _encode
 
@@ -289,6 +302,7 @@ def _extras(batch:dict)->dict:
 @torch.no_grad()
 def _embed(self, batch:dict)->torch.Tensor:
     "Merged input embeddings (1, T, hidden) of prepared inputs, exactly as the language model receives them."
+    batch = self.place(batch)
     def grab(module, args, kwargs): raise _Captured(kwargs.get("inputs_embeds"))
     h = self.decoder.register_forward_pre_hook(grab, with_kwargs=True)
     try: self.model(**batch, use_cache=False)
@@ -317,6 +331,7 @@ def _run(self, kwargs:dict):
 def _prefill(self, batch:dict, # inputs from `encode` (or built by hand)
              output_hidden_states:bool=False, output_attentions:bool=False)->Prefill:
     "Run the prompt once with a fresh KV cache."
+    batch = self.place(batch)
     ids = batch["input_ids"]
     if ids.shape[0] != 1: raise TargetError(f"Batch size must be 1 (got {ids.shape[0]}); the workbench decodes one prompt at a time.")
     if output_attentions and self.model.config._attn_implementation != "eager":

@@ -244,8 +244,6 @@ def save_model(model, processor, # a processor or a tokenizer: anything with `sa
         processor.save_pretrained(tmp)
         if card is not None: atomic_write_json(card, tmp / "card.json")
 
-_atomic_save = save_model  # the old name, still imported by dream_wb.train
-
 # %% ../nbs/02_tiny_target.ipynb #c027c
 def data_fingerprint(examples:list)->str:
     "A short hash of the training conversations and pixels."

@@ -183,6 +183,13 @@ def _optimizer(draft:Draft, lr:float, weight_decay:float, warmup:int, steps:int,
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps), last_epoch=start_step - 1)
     return params, opt, sched, start_step, history
 
+# %% ../nbs/06_train.ipynb #c000x
+def _global_share(loss:torch.Tensor, batch:dict, accelerator)->torch.Tensor:
+    "This process's token-mean `loss`, weighted so that its mean over processes is the global batch's token mean."
+    if accelerator.num_processes == 1: return loss
+    n = batch["predict"].sum().float()
+    return loss * n * accelerator.num_processes / accelerator.reduce(n.detach().clone(), "sum")
+
 # %% ../nbs/06_train.ipynb #c019e
 def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
                 val_rows:list=None, # held-out rows for the periodic evaluation
@@ -195,7 +202,9 @@ def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
     "Train `draft` in place on feature-store rows; returns the history of evaluations."
     from accelerate import Accelerator
     if len(rows) < batch_size: raise DraftError(f"{len(rows)} training rows is fewer than one batch of {batch_size}; extract more or lower batch_size.")
-    accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=mixed_precision)
+    accelerator = Accelerator(cpu=next(draft.parameters()).device.type == "cpu", mixed_precision=mixed_precision)
+    rank, n_proc = accelerator.process_index, accelerator.num_processes
+    if batch_size % n_proc: raise DraftError(f"batch_size {batch_size} does not split over {n_proc} processes: use a multiple of {n_proc}.")
     torch.manual_seed(seed)
     params, opt, sched, start_step, history = _optimizer(draft, lr, weight_decay, warmup, steps, ckpt_dir)
     model, opt = accelerator.prepare(draft, opt)
@@ -207,12 +216,14 @@ def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
                initial=start_step, total=steps)
     for step in bar:
         model.train()
-        b = {k: v.to(accelerator.device) for k, v in pad_batch(next(batches)).items()}
+        b = {k: v.to(accelerator.device) for k, v in pad_batch(next(batches)[rank::n_proc]).items()}  # this process's share
         with accelerator.autocast(): parts = draft_losses(draft, b, noise=noise, model=model, **kw)
-        train_step(parts["loss"], opt, params, clip, sched, accelerator=accelerator)
-        bar.set_postfix(loss=f"{parts['loss'].item():.3f}", top1=f"{parts['top1'].item():.2f}")
+        loss = _global_share(parts["loss"], b, accelerator)
+        train_step(loss, opt, params, clip, sched, accelerator=accelerator)
+        batch_loss = accelerator.reduce(loss.detach(), "mean").item()  # the global batch's loss, on every process
+        bar.set_postfix(loss=f"{batch_loss:.3f}", top1=f"{parts['top1'].item():.2f}")
         if val_rows and ((step + 1) % eval_every == 0 or step + 1 == steps) and accelerator.is_main_process:
-            history.append(eval_record(draft, val_rows[:eval_n], depth, step + 1, t0, parts["loss"].item(), kw))
+            history.append(eval_record(draft, val_rows[:eval_n], depth, step + 1, t0, batch_loss, kw))
             if ckpt_dir: save_train_state(ckpt_dir, draft, opt, step + 1, history)
             if callback: callback(history)
     accelerator.wait_for_everyone()
@@ -284,6 +295,8 @@ def train_and_save(target:Target, kind:str, train_store, val_store, out_dir, # w
     rows, val = draft_rows(train_store, target, n_train), draft_rows(val_store, target, n_val)
     draft = make_draft(target, kind, seed=seed, **(overrides or {}))
     history = train_draft(draft, rows, val, seed=seed, ckpt_dir=ckpt_dir, **train_kw)
+    from accelerate import PartialState
+    if not PartialState().is_main_process: return {}  # under `accelerate launch` the main process saves and evaluates
     minutes = max([h.get("minutes", 0) for h in history], default=(time.time() - t0) / 60)
     card = {"kind": kind, "target": target.name, "target_fingerprint": target.fingerprint,
             "params": n_params(draft), "target_params": n_params(target.model), "dtype": str(dtype).replace("torch.", ""),
@@ -341,7 +354,7 @@ def _text_lm(target:Target, hidden_size:int=128, layers:int=2):
 def train_text_draft(target:Target, store, out_dir, n:int=None, steps:int=1500, batch_size:int=32, lr:float=2e-3,
                      warmup:int=100, hidden_size:int=128, layers:int=2, seed:int=0, progress:bool=True)->dict:
     "Train a tiny text-only Llama on the target's responses in `store`; save it (with its tokenizer and a card)."
-    from dream_wb.tiny_target import _atomic_save
+    from dream_wb.tiny_target import save_model
     torch.manual_seed(seed)
     t0 = time.time()
     rows = _text_rows(store, target, n)
@@ -362,7 +375,7 @@ def train_text_draft(target:Target, store, out_dir, n:int=None, steps:int=1500, 
             "train_rows": len(rows), "train_store": _store_spec(store), "final_loss": sum(losses[-50:]) / len(losses[-50:]),
             "train_minutes": round((time.time() - t0) / 60, 1), "torch": torch.__version__}
     lm.generation_config.pad_token_id = target.text_config.pad_token_id
-    _atomic_save(lm.eval(), target.processor.tokenizer, Path(out_dir), card, dtype=torch.float16)
+    save_model(lm.eval(), target.processor.tokenizer, Path(out_dir), card, dtype=torch.float16)
     return card
 
 # %% ../nbs/06_train.ipynb #c042d
