@@ -345,10 +345,11 @@ def answer_loss(pm, batch:dict)->tuple:
 
 # %% ../nbs/02b_smol_target.ipynb #c044
 def smol_rows(open_items:list, n_images:int, split:str="train")->dict:
-    "Training rows by group: 'qa' and 'describe' (questions and descriptions of `n_images` images), 'open' (open-prompt answers)."
+    "Rows by group: 'qa', 'describe' and both as 'shapes' (of `n_images` images); 'open' (open-prompt answers)."
     shapes = [dict(image_id=r["image_id"], kind=r["kind"], prompt=r["prompt"], answer=r["answer"])
               for i in range(n_images) for r in image_rows(SPLIT_SEED_BASE[split] + i)]
     return {"qa": [r for r in shapes if r["kind"] != "description"], "describe": [r for r in shapes if r["kind"] == "description"],
+            "shapes": shapes,
             "open": [dict(image_id=o["image_id"], kind="open", prompt=o["prompt"], answer=o["answer"]) for o in open_items]}
 
 def _image(image_id:int):
