@@ -25,7 +25,8 @@ from .generate import speculative_generate, tau, alpha_by_depth
 # %% ../nbs/10_bench.ipynb #c005
 BENCH_METHODS = {  # method -> the registered draft kind it runs a tree with (none for vanilla and assisted), and with compression
     "vanilla": {}, "assisted": {}, "eagle": {"draft": "eagle"}, "eagle3": {"draft": "eagle3"},
-    "dream": {"draft": "dream"}, "dream-vtc": {"draft": "dream", "vtc": True}}
+    "dream": {"draft": "dream"}, "dream-vtc": {"draft": "dream", "vtc": True},
+    "dream-s": {"draft": "dream-s"}}  # the searched sub-network, with its own visual keep ratio (dream_wb.search)
 METHODS = tuple(BENCH_METHODS)
 RECOMMENDED_VTC = {"keep_ratio": 0.75, "compression": "attention"}  # see 09_compress for the measured choice
 TREE = {"depth": 10, "top_k": 4, "total_tokens": 48}  # best tokens/s in a sweep on 2 CPU cores (the paper's GPU setting is 6 / 4 / 32)

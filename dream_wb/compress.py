@@ -64,12 +64,15 @@ def visual_scores(strategy:str, visual_mask, # (n,) bool
         raise TargetError("This compression needs the target's attention maps: prefill with output_attentions=True (eager attention).")
     return c.score(torch.as_tensor(visual_mask).nonzero().flatten(), attentions, seed)
 
-def stream_mask(strategy:str, visual_mask, keep_ratio:float, attentions=None, seed:int=0)->torch.Tensor:
+def stream_mask(strategy:str, visual_mask, keep_ratio:float, attentions=None, seed:int=0,
+                scores=None # (v,) the strategy's scores if already known (a feature store keeps the entropies), else computed
+               )->torch.Tensor:
     "(n,) bool over the prompt, on the mask's device: every text token, and the ceil(r v) best-scored visual tokens."
     visual_mask = torch.as_tensor(visual_mask, dtype=torch.bool)
     vis = visual_mask.nonzero().flatten()
     k, c = n_kept(len(vis), keep_ratio), get_compression(strategy)
-    idx = c.select(len(vis), k) if c.select else visual_scores(strategy, visual_mask, attentions, seed).topk(k).indices
+    if c.select: idx = c.select(len(vis), k)
+    else: idx = (visual_scores(strategy, visual_mask, attentions, seed) if scores is None else torch.as_tensor(scores).float()).topk(k).indices
     stream = ~visual_mask
     stream[vis[idx.to(vis.device)]] = True
     return stream

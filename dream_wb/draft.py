@@ -37,8 +37,11 @@ class DraftConfig:
     head_dim: int = 48
     rms_norm_eps: float = 1e-6
     rope_theta: float = 10000.0
-    n_blocks: int = 3             # eagle: 1 (EAGLE/EAGLE-2) or 3 (the paper's equal-depth baseline); dream: always 3
+    n_blocks: int = 3             # eagle: 1 (EAGLE/EAGLE-2) or 3 (the paper's equal-depth baseline); dream: 3 (self, cross, self), 2 (self, cross) or 1 (cross)
     cross_attention: bool = True  # dream only; False makes block 1 a self-attention block (the ablation)
+    injection: str = "last"       # dream: what the cross-attention reads: "last" (the target's S^L) or "none" (the block keeps only its MLP)
+    keep_ratio: float = 1.0       # visual tokens kept in the draft's own stream when generation does not say (a searched DREAM-S draft)
+    compression: str = "attention" # how those visual tokens are scored (dream_wb.compress)
     zero_slot: bool = True        # dream: position 0's zero feature is a cross-attention key; False: the released code's memory (see dream_wb.published)
     vocab_size: int = 0           # the target's vocabulary
     draft_vocab: int = 0          # 0 = score the full vocabulary; N = only the N most frequent target tokens
@@ -132,9 +135,11 @@ class CrossBlock(nn.Module):
         self.post_norm = LlamaRMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
         self.mlp = LlamaMLP(cfg.llama())
         self.attn_gate, self.mlp_gate = nn.Parameter(torch.zeros(())), nn.Parameter(torch.zeros(()))
+        self.reads = cfg.injection != "none"
 
     def forward(self, x, ctx:dict, past=None):
-        h, new = self.attn(self.input_norm(x), ctx["memory"], ctx["mem_mask"], past, ctx.get("blind"))
+        if self.reads: h, new = self.attn(self.input_norm(x), ctx["memory"], ctx["mem_mask"], past, ctx.get("blind"))
+        else: h, new = 0, (x.new_zeros(x.shape[0], 1, x.shape[1], 0),) * 2  # injection "none": no memory, an empty cache entry per row
         x = x + torch.tanh(self.attn_gate) * h
         after_attn = x
         return x + torch.tanh(self.mlp_gate) * self.mlp(self.post_norm(x)), new, after_attn
@@ -253,7 +258,7 @@ def _forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
     for i, blk in enumerate(self.blocks):
         x, kv, after_attn = blk(x, ctx, None if cache is None else cache.get(i))
         new.append(kv)
-        if i == 1: mid_block, mid_attn = x, after_attn
+        if i == self.mid_index: mid_block, mid_attn = x, after_attn
     if cache is not None: cache.append(new)
     return DraftOutput(self.norm(x), mid_block, mid_attn)
 
@@ -265,7 +270,8 @@ class DreamDraft(Draft):
     def __init__(self, cfg:DraftConfig, target:Target=None):
         super().__init__(cfg, target)
         mid = CrossBlock(cfg) if cfg.cross_attention else DecoderBlock(cfg)
-        self.blocks = nn.ModuleList([DecoderBlock(cfg, input_norm=False), mid, DecoderBlock(cfg)])
+        first, last = ([DecoderBlock(cfg, input_norm=False)] if cfg.n_blocks >= 2 else []), ([DecoderBlock(cfg)] if cfg.n_blocks == 3 else [])
+        self.blocks, self.mid_index = nn.ModuleList(first + [mid] + last), len(first)  # mid_index: the cross block
         _init(self)
     def stem(self, embeds, fins): return embeds
 
@@ -274,7 +280,7 @@ class EagleDraft(Draft):
     def __init__(self, cfg:DraftConfig, target:Target=None):
         super().__init__(cfg, target)
         self.fc = nn.Linear(2 * cfg.hidden_size, cfg.hidden_size)
-        self.blocks = nn.ModuleList([DecoderBlock(cfg, input_norm=i > 0) for i in range(cfg.n_blocks)])
+        self.blocks, self.mid_index = nn.ModuleList([DecoderBlock(cfg, input_norm=i > 0) for i in range(cfg.n_blocks)]), 1
         _init(self)
     def stem(self, embeds, fins): return self.fc(torch.cat([embeds, fins], -1))
 
@@ -320,6 +326,9 @@ def draft_config(target:Target, kind:str="dream", **overrides)->DraftConfig:
     for k, v in overrides.items():
         if not hasattr(cfg, k): raise DraftError(f"DraftConfig has no field {k!r}.")
         setattr(cfg, k, v)
+    if cfg.kind == "dream" and cfg.n_blocks not in (1, 2, 3):
+        raise DraftError(f"A DREAM draft has 1 (cross), 2 (self, cross) or 3 (self, cross, self) blocks, not {cfg.n_blocks}.")
+    if cfg.injection not in ("last", "none"): raise DraftError(f"injection must be 'last' or 'none', not {cfg.injection!r}.")
     return cfg
 
 # %% ../nbs/05_draft.ipynb #c016

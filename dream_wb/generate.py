@@ -171,10 +171,12 @@ def speculative_generate(target:Target, draft:Draft, batch:dict, # prompt inputs
                          max_new_tokens:int=64, depth:int=6, top_k:int=4, total_tokens:int=32,
                          temperature:float=0.0, # 0 = greedy
                          top_p:float=1.0, seed:int=None, eos_token_id=None,
-                         keep_ratio:float=1.0, # fraction of visual tokens in the draft's stream (dream_wb.compress)
-                         compression:str="attention" # how visual tokens are scored when keep_ratio < 1
+                         keep_ratio:float=None, # fraction of visual tokens in the draft's stream (dream_wb.compress); None = the draft's own (`cfg.keep_ratio`, 1 unless searched)
+                         compression:str=None # how visual tokens are scored when keep_ratio < 1; None = the draft's own (`cfg.compression`)
                         )->Generation:
     "Speculative decoding of one prompt with a draft tree; the output is the target's (greedy: token for token)."
+    if keep_ratio is None: keep_ratio = draft.cfg.keep_ratio      # the draft's own stream (a searched DREAM-S draft keeps fewer)
+    if compression is None: compression = draft.cfg.compression
     s = _prepare(target, draft, batch, max_new_tokens, depth, top_k, total_tokens, temperature, top_p, seed,
                  eos_token_id, keep_ratio, compression)
     gen, pre, root = s.gen, s.pre, s.gen.tokens[0]
