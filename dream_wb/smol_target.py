@@ -355,7 +355,7 @@ def smol_rows(open_items:list, n_images:int, split:str="train")->dict:
 def _image(image_id:int):
     return render_scene(random_scene(random.Random(image_id)), image_id)
 
-SMOL_SHARES = {"open": 0.1, "describe": 0.15}  # shares of the batches; the rest are questions
+SMOL_SHARES = {"open": 0.1, "shapes": 0.9}  # shares of the batches; any rest are questions
 
 def smol_batches(rows:dict, batch_size:int, steps:int, shares:dict=None, seed:int=0)->list:
     "`steps` batches of (group, index) pairs, each batch from one group: `shares` of them open or describe, the rest qa."
@@ -540,9 +540,9 @@ def _smol_start(model, processor, out_dir:Path, ckpt:Path, vision_steps:int, see
     return None, stages
 
 # %% ../nbs/02b_smol_target.ipynb #c059d
-def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, n_images:int=20000, steps:int=2000,
-                    batch_size:int=16, lr:float=3e-4, vision_lr:float=3e-4, warmup:int=50, eval_every:int=50,
-                    vision_steps:int=600, lora_r:int=16, shares:dict=None, seed:int=0, threads:int=None, progress:bool=True)->dict:
+def run_shapes_smol(out_dir=None, ckpt="runs/shapes-smol.ckpt", n_open:int=320, n_images:int=20000, steps:int=1200,
+                    batch_size:int=16, lr:float=3e-4, vision_lr:float=3e-4, warmup:int=50, eval_every:int=25,
+                    vision_steps:int=250, lora_r:int=16, shares:dict=None, seed:int=0, threads:int=None, progress:bool=True)->dict:
     "Make shapes-smol from scratch (or resume): open answers, vision pretraining, joint training, card."
     if threads: torch.set_num_threads(threads)
     out_dir, ckpt = Path(out_dir or SMOL_DIR), Path(ckpt)
