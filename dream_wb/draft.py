@@ -208,7 +208,10 @@ class Draft(nn.Module):
 def _logits(self:Draft, hidden)->torch.Tensor:
     "Scores over the draft vocabulary (`vocab_ids` maps its columns to target token ids)."
     w = self._need_target()[1].weight
-    if self.cfg.draft_vocab: w = w[self.vocab_ids]
+    if self.cfg.draft_vocab:  # the kept rows of the target's head, copied once (not at every step) and again if it changes
+        key = (w.data_ptr(), w._version, w.dtype, w.device, self.vocab_ids.data_ptr(), self.vocab_ids._version)
+        if getattr(self, "_head_rows_key", None) != key: self._head_rows, self._head_rows_key = w.detach()[self.vocab_ids], key
+        w = self._head_rows
     return F.linear(hidden.to(w.dtype), w).float()
 
 def _topk(self:Draft, hidden, k:int):
