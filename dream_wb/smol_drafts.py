@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['SMOL_DRAFT_DATA', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_SETTINGS', 'SMOL_KINDS', 'smol_draft_rows', 'make_smol_store',
-           'matmul_ms', 'train_smol_draft', 'smol_prompts', 'vocab_study', 'run_smol_drafts']
+           'matmul_ms', 'train_smol_draft', 'vocab_study', 'run_smol_drafts']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
 import json, random, time
@@ -19,7 +19,7 @@ from .target import Target, DATA_DIR
 from .features import batched_responses, extract_features, load_feature_store
 from .draft import frequent_tokens, set_draft_vocab, load_draft, start, draft_chain
 from .train import draft_rows, train_and_save, shipped_draft_path, evaluate_draft, chain_acceptance
-from .smol_target import open_item, _image, SMOL_DATA_DIR
+from .smol_target import open_item, _image, smol_prompts, SMOL_DATA_DIR
 
 # %% ../nbs/13_smol_drafts.ipynb #m006
 def smol_draft_rows(split:str="train", n_images:int=400, n_open:int=800, seed:int=0)->list:
@@ -71,19 +71,6 @@ def train_smol_draft(target:Target, kind:str, train_store, val_store, out_dir=No
 # %% ../nbs/13_smol_drafts.ipynb #m021
 from .generate import speculative_generate
 from .bench import TREE
-
-def smol_prompts(n:int=12, split:str="test", start:int=500)->list:
-    "`n` held-out prompts for shapes-smol: half open prompts, half ShapesWorld questions, alternating."
-    out = []
-    for i in range(n):
-        if i % 2 == 0:
-            it = open_item(start + i, split)
-            out.append({"image": _image(it["image_id"]), "prompt": it["prompt"], "kind": "open", "image_id": it["image_id"]})
-        else:
-            from dream_wb.shapes import image_rows, SPLIT_SEED_BASE
-            r = image_rows(SPLIT_SEED_BASE[split] + start + i)[1 + i % 3]
-            out.append({"image": r["image"], "prompt": r["prompt"], "kind": r["kind"], "image_id": r["image_id"]})
-    return out
 
 def _coverage(train_tokens:list, val_rows:list, n)->float:
     "Share of held-out response tokens inside the `n` most frequent training response tokens."

@@ -10,7 +10,7 @@ __all__ = ['GGUF_FILE', 'GGUF_SHA256', 'GGUF_BYTES', 'INSTALL_HINT', 'CACHE_DIR'
            'open_answers', 'CellTokenProbe', 'cell_tokens', 'pretrain_smol_vision', 'word_vector', 'cell_word_targets',
            'ground_connector', 'add_adapters', 'trainable_state', 'smol_example', 'smol_collate', 'answer_loss',
            'smol_rows', 'smol_batches', 'load_parts', 'smol_exact_match', 'smol_val_rows', 'train_smol', 'distinct_n',
-           'open_responses', 'save_smol_parts', 'smol_lora_rank', 'load_shapes_smol', 'run_shapes_smol',
+           'open_responses', 'smol_prompts', 'save_smol_parts', 'smol_lora_rank', 'load_shapes_smol', 'run_shapes_smol',
            'score_shapes_smol']
 
 # %% ../nbs/02b_smol_target.ipynb #c003
@@ -467,6 +467,19 @@ def open_responses(target:Target, n:int=200, split:str="test", max_new_tokens:in
     return [{"image_id": it["image_id"], "prompt": it["prompt"],
              "answer": target.generate(_image(it["image_id"]), it["prompt"], max_new_tokens)["text"]}
             for it in tqdm(items, desc="open prompts", disable=not progress)]
+
+# %% ../nbs/02b_smol_target.ipynb #c053q
+def smol_prompts(n:int=12, split:str="test", start:int=500)->list:
+    "`n` held-out prompts for shapes-smol: open prompts and ShapesWorld questions, alternating."
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            it = open_item(start + i, split)
+            out.append({"image": _image(it["image_id"]), "prompt": it["prompt"], "kind": "open", "image_id": it["image_id"]})
+        else:
+            r = image_rows(SPLIT_SEED_BASE[split] + start + i)[1 + i % 3]
+            out.append({"image": r["image"], "prompt": r["prompt"], "kind": r["kind"], "image_id": r["image_id"]})
+    return out
 
 # %% ../nbs/02b_smol_target.ipynb #c056
 SMOL_DIR = DATA_DIR / "shapes-smol"
