@@ -99,15 +99,19 @@ def vocab_study(target:Target, draft_dir, train_rows:list, val_rows:list, prompt
     return out
 
 # %% ../nbs/13_smol_drafts.ipynb #m026
-def run_smol_drafts(kinds=SMOL_KINDS, ckpt_root="runs", dtype="float32", progress:bool=True)->dict:
-    "The full run: both stores, then each draft of `kinds` (resumable from `ckpt_root`); returns the drafts' cards."
+def run_smol_drafts(kinds=SMOL_KINDS, ckpt_root="runs", dtype="float32", assistant:bool=True, progress:bool=True)->dict:
+    "The full run: both stores, each draft of `kinds` and the text-only assistant; every stage resumes, finished drafts are kept."
     from dream_wb.target import load_target
+    from dream_wb.train import train_text_draft
     target = load_target("shapes-smol", dtype=dtype)
     stores = {s: DATA_DIR / "features" / f"shapes-smol-{s}" for s in SMOL_DRAFT_DATA}
     for s, kw in SMOL_DRAFT_DATA.items():
         if not (stores[s] / "manifest.json").exists(): make_smol_store(target, s, stores[s], **kw, progress=progress)
-    cards = {}
+    cards, done = {}, lambda k: (shipped_draft_path(target.name, k) / "card.json").exists()
     for k in kinds:
-        cards[k] = train_smol_draft(target, k, stores["train"], stores["validation"], ckpt_dir=Path(ckpt_root) / f"smol-{k}-ckpt",
-                                    progress=progress)
+        if not done(k):
+            cards[k] = train_smol_draft(target, k, stores["train"], stores["validation"],
+                                        ckpt_dir=Path(ckpt_root) / f"smol-{k}-ckpt", progress=progress)
+    if assistant and not done("assistant"):
+        cards["assistant"] = train_text_draft(target, stores["train"], shipped_draft_path(target.name, "assistant"), progress=progress)
     return cards
