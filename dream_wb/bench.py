@@ -16,7 +16,7 @@ import torch, transformers
 from tqdm.auto import tqdm
 
 from .shapes import image_rows, SPLIT_SEED_BASE, atomic_write_json
-from .core import text_table, speedup, Clock
+from .core import text_table, speedup, Clock, from_entry
 from .target import Target, TargetError, load_target
 from .draft import DraftError
 from .train import resolve_draft, load_text_draft
@@ -41,10 +41,7 @@ BENCH_PROMPTS = {  # built-in target -> "module:function" giving its held-out pr
 def default_prompts(target:Target, n:int)->list:
     "The held-out prompts a benchmark of `target` runs on by default."
     entry = BENCH_PROMPTS.get(target.name)
-    if not entry: return bench_prompts(n)
-    import importlib
-    module, fn = entry.split(":")
-    return getattr(importlib.import_module(module), fn)(n)
+    return from_entry(entry)(n) if entry else bench_prompts(n)
 
 def environment(target:Target=None)->dict:
     "What the numbers were measured on (with the target's device and dtype when given)."

@@ -219,12 +219,22 @@ def cmd_train_draft(a):
     if card: print(json.dumps({"out": a.out, **card["held_out"]}))  # the main process only, under accelerate launch
     return card
 
-def _train_draft_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
+def _training_args(p:argparse.ArgumentParser, out_help:str)->argparse.ArgumentParser:
+    "The options every training command shares: the target, its two feature stores and where the result goes."
     p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
-    p.add_argument("--kind", default="dream", choices=KINDS)
     p.add_argument("--train-store", required=True)
     p.add_argument("--val-store", required=True)
-    p.add_argument("--out", required=True, help="the draft's folder")
+    p.add_argument("--out", required=True, help=out_help)
+    return p
+
+def _resume_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
+    p.add_argument("--ckpt", help="resumable training state folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+def _train_draft_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
+    _training_args(p, "the draft's folder")
+    p.add_argument("--kind", default="dream", choices=KINDS)
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -232,9 +242,7 @@ def _train_draft_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--mid-weight", type=float, default=None,
                    help="intermediate-feature loss weight (default: the kind's own objective, 0.2 for dream, 0 for eagle)")
     p.add_argument("--eval-every", type=int, default=500)
-    p.add_argument("--ckpt", help="resumable training state folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+    return _resume_args(p)
 
 # %% ../nbs/90_cli.ipynb #c006x
 def cmd_train_supernet(a):
@@ -249,10 +257,7 @@ def cmd_train_supernet(a):
     return rec
 
 def _train_supernet_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
-    p.add_argument("--train-store", required=True)
-    p.add_argument("--val-store", required=True)
-    p.add_argument("--out", required=True, help="the supernet's folder")
+    _training_args(p, "the supernet's folder")
     p.add_argument("--init", help="start phase 1 from this DREAM draft (a shipped name or a folder)")
     p.add_argument("--phase1-steps", type=int, default=2000)
     p.add_argument("--phase2-steps", type=int, default=2000)
@@ -260,9 +265,7 @@ def _train_supernet_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--grid", help="the grid as JSON (default: dream_wb.search.GRID)")
     p.add_argument("--strategy", default="entropy", help="how the draft's stream ranks visual tokens (entropy, pool, random)")
     p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--ckpt", help="resumable training state folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+    return _resume_args(p)
 
 def cmd_search(a):
     "Search a supernet for the fastest sub-network on --hardware; save it as a draft with the search in its card."

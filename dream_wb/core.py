@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['DTYPES', 'atomic_dir', 'atomic_write_json', 'tree_depths', 'ancestor_matrix', 'additive_mask', 'warmup_cosine',
            'train_step', 'text_table', 'speedup', 'DeviceError', 'resolve_device', 'resolve_dtype', 'Clock',
-           'has_train_state', 'save_train_state', 'load_train_state']
+           'median_ms', 'from_entry', 'has_train_state', 'save_train_state', 'load_train_state']
 
 # %% ../nbs/00_core.ipynb #c003
-import json, math, os, shutil, tempfile, time
+import json, math, os, shutil, statistics, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -138,6 +138,23 @@ class Clock:
         t = self.now()
         yield
         setattr(record, name, getattr(record, name) + self.now() - t)
+
+# %% ../nbs/00_core.ipynb #c017z
+def median_ms(fn, repeats:int=5, device=None)->float:
+    "Median milliseconds of `repeats` calls of `fn()` on `device`'s clock, after one warm-up call."
+    fn()
+    ts = []
+    for _ in range(repeats):
+        with Clock(device) as c: fn()
+        ts.append(c.s * 1000)
+    return statistics.median(ts)
+
+# %% ../nbs/00_core.ipynb #c017u
+def from_entry(entry:str):
+    "The function a `\"module:function\"` registry entry names, imported now."
+    import importlib
+    module, fn = entry.split(":")
+    return getattr(importlib.import_module(module), fn)
 
 # %% ../nbs/00_core.ipynb #c012
 def has_train_state(path)->bool:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
 
-from .core import additive_mask, atomic_write_json, text_table, speedup, Clock
+from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms
 from .target import Target, TargetError
 from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, make_draft, load_draft, save_draft,
                             shift_features, causal_allowed, start, extend, n_params, draft_card)
@@ -318,14 +318,6 @@ def load_supernet(path, target:Target)->SuperDream:
     return sn.to(target.device).attach(target).eval()
 
 # %% ../nbs/11_search.ipynb #c044
-def _median_ms(fn, repeats:int, device)->float:
-    fn()  # warm-up
-    ts = []
-    for _ in range(repeats):
-        with Clock(device) as c: fn()
-        ts.append(c.s * 1000)
-    return statistics.median(ts)
-
 @torch.no_grad()
 def target_latency(target:Target, batches:list, total_tokens:int, repeats:int=20)->dict:
     "The target's median ms for one decoded token and for verifying a tree of `total_tokens` + 1 nodes, after real prompts."
@@ -336,7 +328,7 @@ def target_latency(target:Target, batches:list, total_tokens:int, repeats:int=20
         def run(N):
             target.verify(pre.cache, [tok] * N, [-1] + list(range(N - 1)), pre.rope_delta)
             target.rollback(pre.cache, n, [])
-        dec.append(_median_ms(lambda: run(1), repeats, target.device)); ver.append(_median_ms(lambda: run(total_tokens + 1), repeats, target.device))
+        dec.append(median_ms(lambda: run(1), repeats, target.device)); ver.append(median_ms(lambda: run(total_tokens + 1), repeats, target.device))
     return {"decode_ms": statistics.median(dec), "verify_ms": statistics.median(ver), "tree_nodes": total_tokens + 1}
 
 @torch.no_grad()
@@ -348,7 +340,7 @@ def draft_latency(draft:Draft, target:Target, batches:list, top_k:int, repeats:i
         pre = target.prefill(b, output_attentions=bool(comp and comp.needs_attentions))
         stream = stream_mask(draft.cfg.compression, pre.visual_mask[0], draft.cfg.keep_ratio, pre.attentions) if comp else None
         root = int(pre.logits[0, -1].argmax())
-        st.append(_median_ms(lambda: start(draft, pre.inputs_embeds, pre.features, root, stream), max(3, repeats // 4), target.device))
+        st.append(median_ms(lambda: start(draft, pre.inputs_embeds, pre.features, root, stream), max(3, repeats // 4), target.device))
         cache, h = start(draft, pre.inputs_embeds, pre.features, root, stream)
         toks, fins = torch.full((1, top_k), root, device=h.device), h.expand(1, top_k, -1)
         def level():
@@ -356,7 +348,7 @@ def draft_latency(draft:Draft, target:Target, batches:list, top_k:int, repeats:i
             out = extend(draft, cache, toks, fins, torch.full((1, top_k), n, device=h.device), causal_allowed(top_k, n, device=h.device)[0])
             draft.topk(out[0], top_k)
             cache.crop(cache.committed)
-        lev.append(_median_ms(level, repeats, target.device))
+        lev.append(median_ms(level, repeats, target.device))
     return {"level_ms": statistics.median(lev), "start_ms": statistics.median(st)}
 
 # %% ../nbs/11_search.ipynb #c047

@@ -22,7 +22,7 @@ from transformers import (AutoConfig, AutoProcessor, DynamicCache, LlavaForCondi
                           Gemma3ForConditionalGeneration, Qwen2VLForConditionalGeneration)
 from PIL import Image
 
-from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype
+from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype, from_entry
 
 # %% ../nbs/01_target.ipynb #c006
 class TargetError(ValueError):
@@ -191,9 +191,7 @@ def load_target(name_or_path="shapes-tiny", # built-in name, save_pretrained fol
     dev = resolve_device(device) if device is not None else torch.device("cpu")
     dtype, entry = resolve_dtype(dtype, dev), BUILTIN_TARGETS.get(str(name_or_path), "")
     if ":" in entry:
-        import importlib
-        module, fn = entry.split(":")
-        t = getattr(importlib.import_module(module), fn)(dtype=dtype, attn_implementation=attn_implementation)
+        t = from_entry(entry)(dtype=dtype, attn_implementation=attn_implementation)
     else: t = Target.from_pretrained(name_or_path, dtype=dtype, attn_implementation=attn_implementation)
     t.model.to(dev)
     t.fingerprint
