@@ -7,7 +7,7 @@ __all__ = ['DRAFT_KINDS', 'KINDS', 'DraftError', 'DraftConfig', 'causal_allowed'
            'DecoderBlock', 'CrossBlock', 'DraftCache', 'check_target', 'Draft', 'DraftOutput', 'drop_zero_slot',
            'DreamDraft', 'EagleDraft', 'DraftKind', 'draft_config', 'make_draft', 'n_params', 'shift_features',
            'teacher_forced', 'start', 'extend', 'commit', 'draft_chain', 'tiny_target', 'save_draft', 'load_draft',
-           'draft_card', 'frequent_tokens', 'set_draft_vocab']
+           'draft_card', 'frequent_tokens', 'set_draft_vocab', 'save_draft_vocab', 'load_draft_vocab']
 
 # %% ../nbs/05_draft.ipynb #c003
 import json, math
@@ -484,13 +484,17 @@ def draft_card(path)->dict:
     return json.loads(p.read_text()) if p.exists() else {}
 
 # %% ../nbs/05_draft.ipynb #c039
-def frequent_tokens(id_lists, n:int)->torch.Tensor:
-    "The `n` most frequent token ids in `id_lists` (ties broken by id)."
+def frequent_tokens(id_lists, n:int, fill:int=0 # a vocabulary size: pad with unseen ids, lowest first (0 = refuse)
+                   )->torch.Tensor:
+    "The `n` most frequent token ids in `id_lists` (ties broken by id), padded from `range(fill)` if fewer were seen."
     counts = {}
     for ids in id_lists:
         for t in torch.as_tensor(ids).tolist(): counts[t] = counts.get(t, 0) + 1
     top = sorted(counts, key=lambda t: (-counts[t], t))[:n]
-    if len(top) < n: raise DraftError(f"Only {len(top)} distinct tokens were seen; ask for draft_vocab <= {len(top)}.")
+    if len(top) < n and fill:  # a BPE tokenizer numbers its tokens in merge order: low ids are the common ones of its corpus
+        top += [t for t in range(fill) if t not in counts][:n - len(top)]
+    if len(top) < n: raise DraftError(f"Only {len(top)} distinct tokens were seen; ask for draft_vocab <= {len(top)}, "
+                                      "or pass fill=<vocabulary size> to pad with unseen ids.")
     return torch.tensor(sorted(top))
 
 def set_draft_vocab(draft:Draft, ids)->Draft:
@@ -500,3 +504,21 @@ def set_draft_vocab(draft:Draft, ids)->Draft:
     draft.cfg.draft_vocab = len(ids)
     draft.register_buffer("vocab_ids", ids.clone(), persistent=True)
     return draft
+
+def save_draft_vocab(ids, target:Target, path, **record):
+    "Write a draft vocabulary (target token ids) chosen for `target` as JSON, atomically, with `record` (how it was chosen)."
+    ids = sorted(int(i) for i in torch.as_tensor(ids).tolist())
+    atomic_write_json({"format": "dream_wb-draft-vocab", "target": target.name, "target_fingerprint": target.fingerprint,
+                       "n": len(ids), **record, "ids": ids}, path)
+
+def load_draft_vocab(path, target:Target)->torch.Tensor:
+    "The token ids of a vocabulary written by `save_draft_vocab`; refuses a broken file or one chosen for another target."
+    try: v = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as e: raise DraftError(f"Cannot read the draft vocabulary {path} ({e}); write it again with save_draft_vocab().")
+    if v.get("format") != "dream_wb-draft-vocab" or len(v.get("ids", ())) != v.get("n"):
+        raise DraftError(f"{path} is not a complete draft vocabulary (expected format dream_wb-draft-vocab with n ids); write it again with save_draft_vocab().")
+    if v["target_fingerprint"] != target.fingerprint:
+        raise DraftError(f"The draft vocabulary {path} was chosen for target {v['target']!r} (fingerprint {v['target_fingerprint']}), "
+                         f"not for {target.name!r} ({target.fingerprint}); load it with its own target.")
+    return torch.tensor(v["ids"])
+

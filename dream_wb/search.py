@@ -29,7 +29,7 @@ from .features import load_feature_store
 from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced,
                             shipped_draft_path, live_curves, curves_figure)
 from .generate import speculative_generate, tau
-from .bench import TREE, bench_prompts
+from .bench import TREE, bench_prompts, verify_latency
 
 # %% ../nbs/11_search.ipynb #c006
 class SearchError(DraftError):
@@ -318,18 +318,10 @@ def load_supernet(path, target:Target)->SuperDream:
     return sn.to(target.device).attach(target).eval()
 
 # %% ../nbs/11_search.ipynb #c044
-@torch.no_grad()
 def target_latency(target:Target, batches:list, total_tokens:int, repeats:int=20)->dict:
-    "The target's median ms for one decoded token and for verifying a tree of `total_tokens` + 1 nodes, after real prompts."
-    dec, ver = [], []
-    for b in batches:
-        pre = target.prefill(b)
-        n, tok = pre.cache.get_seq_length(), int(pre.logits[0, -1].argmax())
-        def run(N):
-            target.verify(pre.cache, [tok] * N, [-1] + list(range(N - 1)), pre.rope_delta)
-            target.rollback(pre.cache, n, [])
-        dec.append(median_ms(lambda: run(1), repeats, target.device)); ver.append(median_ms(lambda: run(total_tokens + 1), repeats, target.device))
-    return {"decode_ms": statistics.median(dec), "verify_ms": statistics.median(ver), "tree_nodes": total_tokens + 1}
+    "The target's median ms for one decoded token and for verifying a tree of `total_tokens` + 1 nodes (`dream_wb.bench.verify_latency`)."
+    ms = verify_latency(target, batches, (1, total_tokens + 1), repeats)
+    return {"decode_ms": ms[1], "verify_ms": ms[total_tokens + 1], "tree_nodes": total_tokens + 1}
 
 @torch.no_grad()
 def draft_latency(draft:Draft, target:Target, batches:list, top_k:int, repeats:int=20)->dict:

@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['DRAFTS_DIR', 'SHIPPED', 'ABLATIONS', 'draft_rows', 'pad_batch', 'default_mid_weight', 'teacher_forced',
            'draft_losses', 'loss_parts', 'chain_step_allowed', 'row_chains', 'chain_acceptance', 'evaluate_draft',
-           'eval_record', 'train_draft', 'curves_figure', 'live_curves', 'shipped_draft_path', 'load_shipped_draft',
-           'resolve_draft', 'train_and_save', 'run_ablation', 'train_text_draft', 'load_text_draft']
+           'eval_record', 'train_draft', 'curves_figure', 'live_curves', 'shipped_draft_path', 'shipped_vocab_path',
+           'load_shipped_draft', 'resolve_draft', 'train_and_save', 'run_ablation', 'train_text_draft',
+           'load_text_draft']
 
 # %% ../nbs/06_train.ipynb #c003
 import inspect, json, math, os, random, time
@@ -21,7 +22,7 @@ from .target import Target, TargetError, load_target, DATA_DIR
 from .core import save_train_state, load_train_state, has_train_state, warmup_cosine, train_step, additive_mask
 from .features import load_feature_store, extract_features
 from .draft import (Draft, DraftError, KINDS, DRAFT_KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
-                            causal_allowed, DraftCache, draft_card)
+                            causal_allowed, DraftCache, draft_card, set_draft_vocab, load_draft_vocab)
 
 # %% ../nbs/06_train.ipynb #c006
 def draft_rows(store, # a folder written by extract_features, or a loaded store
@@ -282,12 +283,19 @@ def shipped_draft_path(target_name:str, kind:str)->Path:
 
 SHIPPED = KINDS + ("dream-s",)  # shipped draft names: one per draft kind, and the searched DREAM-S draft (dream_wb.search)
 
-def load_shipped_draft(target:Target, kind:str="dream")->Draft:
-    "The shipped draft called `kind` ('dream', 'eagle', 'eagle3', 'dream-s') for `target`."
+def shipped_vocab_path(target_name:str)->Path:
+    "Where the shipped default draft vocabulary of the built-in target `target_name` lives (if it has one)."
+    return DRAFTS_DIR / f"{target_name}-vocab.json"
+
+def load_shipped_draft(target:Target, kind:str="dream", vocab:bool=True # apply the target's shipped draft vocabulary, if any
+                      )->Draft:
+    "The shipped draft called `kind` ('dream', 'eagle', 'eagle3', 'dream-s') for `target`, its head restricted to the target's default vocabulary."
     if kind not in SHIPPED: raise DraftError(f"Unknown draft {kind!r}; expected one of {SHIPPED} or a folder.")
     p = shipped_draft_path(target.name, kind)
     if not p.exists(): raise DraftError(f"No shipped {kind} draft for target {target.name!r} (looked in {p}); train one with train_and_save().")
-    return load_draft(p, target)
+    d, vp = load_draft(p, target), shipped_vocab_path(target.name)
+    if vocab and vp.exists() and not d.cfg.draft_vocab: set_draft_vocab(d, load_draft_vocab(vp, target))
+    return d
 
 def resolve_draft(name_or_path, target:Target)->Draft:
     "A draft from a shipped name ('dream', 'eagle', 'eagle3', 'dream-s') or a folder written by save_draft."
