@@ -100,10 +100,11 @@ def _generate_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 def cmd_bench(a):
     "Benchmark the methods side by side; print the table, write JSON and HTML."
     target = _target(a)
-    methods = [m.strip() for m in a.methods.split(",") if m.strip()]
+    methods = [m.strip() for m in a.methods.split(",") if m.strip()] if a.methods else available_methods(target)
     prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
     report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts,
-                   tree={"depth": a.depth, "top_k": a.top_k, "total_tokens": a.total_tokens}, progress=not a.quiet)
+                   tree={k: v for k, v in (("depth", a.depth), ("top_k", a.top_k), ("total_tokens", a.total_tokens)) if v is not None},
+                   progress=not a.quiet)
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
     if a.html: write_html(report, a.html)
@@ -111,14 +112,13 @@ def cmd_bench(a):
 
 def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
-    p.add_argument("--methods", default=",".join(METHODS), help="comma-separated, from " + ", ".join(METHODS))
+    p.add_argument("--methods", help="comma-separated, from " + ", ".join(METHODS) + " (default: every one with a shipped draft for the target)")
     p.add_argument("--n", type=int, default=10, help="held-out prompts")
     p.add_argument("--data", help="KIND:PATH of a benchmark data set to take the prompts from (default: the target's held-out prompts, dream_wb.bench.default_prompts)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--max-new-tokens", type=int, default=64)
-    p.add_argument("--depth", type=int, default=TREE["depth"])
-    p.add_argument("--top-k", type=int, default=TREE["top_k"])
-    p.add_argument("--total-tokens", type=int, default=TREE["total_tokens"])
+    for flag in ("--depth", "--top-k", "--total-tokens"):
+        p.add_argument(flag, type=int, help="the tree (default: the target's benchmark tree, dream_wb.bench.default_tree)")
     p.add_argument("--json", help="write the report here")
     p.add_argument("--html", help="write the HTML report here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
