@@ -244,18 +244,21 @@ def generation_view(row:dict, gen:Generation, tokenizer):
     display(alpha_figure(alpha_by_depth(gen)))
 
 # %% ../nbs/08_generate.ipynb #c050n
-def generation_panel(target:Target, draft:Draft, split:str="test", n_images:int=20, max_new_tokens:int=64):
-    "An ipywidgets panel: sliders for the tree knobs and the step, a held-out image chooser, and the pictures."
+def generation_panel(target:Target, draft:Draft, prompts:list=None, # rows with "image" and "prompt" (default: the target's held-out ones)
+                     n_images:int=20, max_new_tokens:int=64):
+    "An ipywidgets panel: sliders for the tree knobs (starting at the target's benchmark tree) and the step, a prompt chooser, and the pictures."
     import ipywidgets as W
     from IPython.display import display
-    from dream_wb.shapes import image_rows, SPLIT_SEED_BASE
     from dream_wb.tree import plot_tree
+    from dream_wb.bench import default_prompts, default_tree  # the benchmark's registries: each target's own prompts and tree
+    rows, tree = prompts or default_prompts(target, n_images), default_tree(target)
     tok = target.processor.tokenizer
-    img = W.IntSlider(0, 0, n_images - 1, description="image")
-    depth, topk, total = W.IntSlider(6, 1, 10, description="depth"), W.IntSlider(4, 1, 8, description="top-k"), W.IntSlider(32, 1, 80, description="total tokens")
+    img = W.IntSlider(0, 0, len(rows) - 1, description="prompt")
+    depth, topk = W.IntSlider(tree["depth"], 1, 12, description="depth"), W.IntSlider(tree["top_k"], 1, 8, description="top-k")
+    total = W.IntSlider(tree["total_tokens"], 1, 80, description="total tokens")
     step, out_gen, out_step, state = W.IntSlider(1, 1, 1, description="step"), W.Output(), W.Output(), {}
     def rerun(*_):
-        row = image_rows(SPLIT_SEED_BASE[split] + img.value)[0]
+        row = rows[img.value]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gen = state["gen"] = speculative_generate(target, draft, target.encode(row["image"], row["prompt"]), max_new_tokens,
