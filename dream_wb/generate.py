@@ -253,7 +253,7 @@ def generation_panel(target:Target, draft:Draft, prompts:list=None, # rows with 
     from dream_wb.bench import default_prompts, default_tree  # the benchmark's registries: each target's own prompts and tree
     rows, tree = prompts or default_prompts(target, n_images), default_tree(target)
     tok = target.processor.tokenizer
-    img = W.IntSlider(0, 0, len(rows) - 1, description="prompt")
+    img = W.IntSlider(0, 0, len(rows) - 1, description="image")  # one held-out image and its prompt
     depth, topk = W.IntSlider(tree["depth"], 1, 12, description="depth"), W.IntSlider(tree["top_k"], 1, 8, description="top-k")
     total = W.IntSlider(tree["total_tokens"], 1, 80, description="total tokens")
     step, out_gen, out_step, state = W.IntSlider(1, 1, 1, description="step"), W.Output(), W.Output(), {}
