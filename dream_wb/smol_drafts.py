@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_SETTINGS', 'SMOL_KINDS', 'VOCAB_STUDY',
-           'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft', 'vocab_study', 'best_vocab',
-           'run_vocab_study', 'run_smol_drafts']
+           'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft', 'response_tokens', 'vocab_study',
+           'best_vocab', 'run_vocab_study', 'run_smol_drafts']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
 import random
@@ -70,24 +70,28 @@ def train_smol_draft(target:Target, kind:str, train_store, val_store, out_dir=No
                           **{**SMOL_DRAFT_SETTINGS, **overrides}, progress=progress)
 
 # %% ../nbs/13_smol_drafts.ipynb #m021
+def response_tokens(rows:list)->list:
+    "The response token ids of each stored row (where its loss mask is on)."
+    return [r["input_ids"][r["loss_mask"].bool()] for r in rows]
+
 def _coverage(train_tokens:list, val_rows:list, ids)->float:
     "Share of held-out response tokens inside the draft vocabulary `ids` (None = the full head)."
     if ids is None: return 1.0
-    val = torch.cat([r["input_ids"][r["loss_mask"].bool()] for r in val_rows])
+    val = torch.cat(response_tokens(val_rows))
     return torch.isin(val, ids).float().mean().item()
 
 def vocab_study(target:Target, draft_dir, train_rows:list, val_rows:list, prompts:list, sizes=(2048, 8192, 16384, None),
                 depth:int=6, max_new_tokens:int=64, tree:dict=None, progress:bool=True)->list:
     "Per draft vocabulary size (None = the full head): draft and verify ms per step in real decoding, alpha_1 and chain tau on `val_rows`."
     tree = {**TREE, **(tree or {})}
-    train_tokens = [r["input_ids"][r["loss_mask"].bool()] for r in train_rows]
+    train_tokens = response_tokens(train_rows)
     batches = [target.encode(p["image"], p["prompt"]) for p in prompts]
     plain = [target.greedy(b, max_new_tokens) for b in batches]
     out = []
     for n in tqdm(sizes, desc="draft vocabularies", disable=not progress):
         d = load_draft(draft_dir, target)
         ids = frequent_tokens(train_tokens, n, fill=d.cfg.vocab_size) if n else None
-        if n: set_draft_vocab(d, ids)
+        if ids is not None: set_draft_vocab(d, ids)
         acc = chain_acceptance(d, val_rows, depth)
         gens = [speculative_generate(target, d, b, max_new_tokens, **tree) for b in batches]
         steps = [s for g in gens for s in g.steps]
@@ -115,7 +119,7 @@ def run_vocab_study(kind:str="dream", n_prompts:int=12, dtype:str="float32", out
     train_rows, val_rows = (draft_rows(SMOL_STORES[s], target) for s in ("train", "validation"))
     study = vocab_study(target, shipped_draft_path(target.name, kind), train_rows, val_rows, smol_prompts(n_prompts), progress=progress)
     best, V = best_vocab(study), target.model.get_output_embeddings().weight.shape[0]
-    train_tokens = [r["input_ids"][r["loss_mask"].bool()] for r in train_rows]
+    train_tokens = response_tokens(train_rows)
     report = {"target": target.name, "target_fingerprint": target.fingerprint, "draft": kind, "n_prompts": n_prompts, "tree": TREE,
               "chain_depth": 6, "env": environment(target), "train_rows": len(train_rows), "val_rows": len(val_rows),
               "distinct_train_tokens": len(torch.unique(torch.cat(train_tokens))), "rows": study, "chosen": best,
