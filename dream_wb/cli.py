@@ -104,11 +104,21 @@ def cmd_bench(a):
     prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
     report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts,
                    tree={k: v for k, v in (("depth", a.depth), ("top_k", a.top_k), ("total_tokens", a.total_tokens)) if v is not None},
-                   progress=not a.quiet)
+                   progress=not a.quiet, drafts=_draft_labels(a.draft))
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
     if a.html: write_html(report, a.html)
     return report
+
+def _draft_labels(specs)->dict:
+    "`--draft LABEL=DIR` options -> the `drafts` of `bench`; a clear error for a malformed one."
+    out = {}
+    for s in specs or []:
+        label, sep, path = s.partition("=")
+        if not sep or not label.strip() or not path.strip():
+            raise TargetError(f"--draft {s!r}: expected LABEL=DIR, e.g. dream@seed1=runs/seed1-dream (a folder written by save_draft).")
+        out[label.strip()] = path.strip()
+    return out
 
 def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
@@ -119,6 +129,8 @@ def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--max-new-tokens", type=int, default=64)
     for flag in ("--depth", "--top-k", "--total-tokens"):
         p.add_argument(flag, type=int, help="the tree (default: the target's benchmark tree, dream_wb.bench.default_tree)")
+    p.add_argument("--draft", action="append", metavar="LABEL=DIR", help="benchmark a draft folder of your own too (repeatable): "
+                   "a tree method's name as LABEL replaces its shipped draft, a new label (dream@seed1) adds a method")
     p.add_argument("--json", help="write the report here")
     p.add_argument("--html", help="write the HTML report here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

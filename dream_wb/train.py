@@ -6,8 +6,8 @@
 __all__ = ['DRAFTS_DIR', 'SHIPPED', 'ABLATIONS', 'draft_rows', 'pad_batch', 'default_mid_weight', 'teacher_forced',
            'draft_losses', 'loss_parts', 'chain_step_allowed', 'row_chains', 'chain_acceptance', 'evaluate_draft',
            'eval_record', 'train_draft', 'curves_figure', 'live_curves', 'shipped_draft_path', 'shipped_vocab_path',
-           'load_shipped_draft', 'resolve_draft', 'train_and_save', 'run_ablation', 'train_text_draft',
-           'load_text_draft']
+           'with_default_vocab', 'load_shipped_draft', 'resolve_draft', 'train_and_save', 'run_ablation',
+           'train_text_draft', 'load_text_draft']
 
 # %% ../nbs/06_train.ipynb #c003
 import inspect, json, math, os, random, time
@@ -287,21 +287,30 @@ def shipped_vocab_path(target_name:str)->Path:
     "Where the shipped default draft vocabulary of the built-in target `target_name` lives (if it has one)."
     return DRAFTS_DIR / f"{target_name}-vocab.json"
 
+def with_default_vocab(d:Draft, target:Target)->Draft:
+    "`d` with its head restricted to `target`'s shipped draft vocabulary, where the target has one and `d` has none of its own."
+    vp = shipped_vocab_path(target.name)
+    if vp.exists() and not d.cfg.draft_vocab: set_draft_vocab(d, load_draft_vocab(vp, target))
+    return d
+
 def load_shipped_draft(target:Target, kind:str="dream", vocab:bool=True # apply the target's shipped draft vocabulary, if any
                       )->Draft:
     "The shipped draft called `kind` ('dream', 'eagle', 'eagle3', 'dream-s') for `target`, its head restricted to the target's default vocabulary."
     if kind not in SHIPPED: raise DraftError(f"Unknown draft {kind!r}; expected one of {SHIPPED} or a folder.")
     p = shipped_draft_path(target.name, kind)
     if not p.exists(): raise DraftError(f"No shipped {kind} draft for target {target.name!r} (looked in {p}); train one with train_and_save().")
-    d, vp = load_draft(p, target), shipped_vocab_path(target.name)
-    if vocab and vp.exists() and not d.cfg.draft_vocab: set_draft_vocab(d, load_draft_vocab(vp, target))
-    return d
+    d = load_draft(p, target)
+    return with_default_vocab(d, target) if vocab else d
 
-def resolve_draft(name_or_path, target:Target)->Draft:
-    "A draft from a shipped name ('dream', 'eagle', 'eagle3', 'dream-s') or a folder written by save_draft."
-    if str(name_or_path) in SHIPPED: return load_shipped_draft(target, str(name_or_path))
-    if Path(name_or_path).is_dir(): return load_draft(name_or_path, target)
+def resolve_draft(name_or_path, target:Target, vocab:bool=True # apply the target's shipped draft vocabulary, if any
+                 )->Draft:
+    "A draft from a shipped name ('dream', 'eagle', 'eagle3', 'dream-s') or a folder written by save_draft (same vocabulary rule)."
+    if str(name_or_path) in SHIPPED: return load_shipped_draft(target, str(name_or_path), vocab=vocab)
+    if Path(name_or_path).is_dir():
+        d = load_draft(name_or_path, target)
+        return with_default_vocab(d, target) if vocab else d
     raise DraftError(f"No draft {name_or_path!r}: expected one of {SHIPPED} or a folder written by save_draft().")
+
 
 # %% ../nbs/06_train.ipynb #c028b
 def _store_spec(store)->dict:
