@@ -45,10 +45,10 @@ def bench_prompts(n:int, split:str="test", start:int=500)->list:
 BENCH_PROMPTS = {  # built-in target -> "module:function" giving its held-out prompts (default: `bench_prompts`)
     "shapes-smol": "dream_wb.smol_target:smol_prompts"}  # half open prompts, half questions
 
-def default_prompts(target:Target, n:int)->list:
-    "The held-out prompts a benchmark of `target` runs on by default."
+def default_prompts(target:Target, n:int, split:str="test")->list:
+    "The held-out prompts of `split` a benchmark (or a search, on validation) of `target` runs on by default."
     entry = BENCH_PROMPTS.get(target.name)
-    return from_entry(entry)(n) if entry else bench_prompts(n)
+    return from_entry(entry)(n, split) if entry else bench_prompts(n, split)
 
 def environment(target:Target=None)->dict:
     "What the numbers were measured on (with the target's device and dtype when given)."

@@ -25,7 +25,7 @@ from .draft import DraftError, KINDS
 from .compress import COMPRESSIONS
 from .train import resolve_draft, train_and_save
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
-from .bench import bench, METHODS, TREE, available_methods, report_table, write_html
+from .bench import bench, METHODS, TREE, default_tree, available_methods, report_table, write_html
 
 # %% ../nbs/90_cli.ipynb #c001x
 def _device_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
@@ -67,8 +67,9 @@ def cmd_generate(a):
         ids = sample_plain(target, batch, a.max_new_tokens, a.temperature, a.top_p, a.seed)
         out = {"token_ids": ids, "tau": 1.0, "target_passes": len(ids), "alpha_by_depth": []}
     else:
-        gen = speculative_generate(target, resolve_draft(a.draft, target), batch, a.max_new_tokens, a.depth, a.top_k,
-                                   a.total_tokens, a.temperature, a.top_p, a.seed, keep_ratio=a.keep_ratio, compression=a.compression)
+        tree = {**default_tree(target), **_tree_of(a)}  # the target's benchmark tree unless the options say otherwise
+        gen = speculative_generate(target, resolve_draft(a.draft, target), batch, a.max_new_tokens, tree["depth"], tree["top_k"],
+                                   tree["total_tokens"], a.temperature, a.top_p, a.seed, keep_ratio=a.keep_ratio, compression=a.compression)
         out = {"token_ids": gen.tokens, "tau": tau(gen), "target_passes": gen.target_passes, "alpha_by_depth": alpha_by_depth(gen)}
     out = {"text": target.processor.tokenizer.decode(out["token_ids"], skip_special_tokens=True).strip(),
            "new_tokens": len(out["token_ids"]), **out, "seconds": round(time.perf_counter() - t0, 4),
@@ -79,15 +80,22 @@ def cmd_generate(a):
     return out
 
 # %% ../nbs/90_cli.ipynb #c009b
+def _tree_flags(p:argparse.ArgumentParser):
+    "--depth, --top-k and --total-tokens, each defaulting to the target's benchmark tree."
+    for flag in ("--depth", "--top-k", "--total-tokens"):
+        p.add_argument(flag, type=int, help="the tree (default: the target's benchmark tree, dream_wb.bench.default_tree)")
+
+def _tree_of(a)->dict:
+    "The tree options given on the command line (the rest come from the target's default tree)."
+    return {k: v for k, v in (("depth", a.depth), ("top_k", a.top_k), ("total_tokens", a.total_tokens)) if v is not None}
+
 def _generate_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--target", default="shapes-tiny", help="built-in name, save_pretrained folder or hub id")
     p.add_argument("--image", required=True, help="path to an image file")
     p.add_argument("--prompt", required=True)
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--draft", default="none", help="none (plain decoding), dream, eagle, eagle3, dream-s (the shipped drafts) or a draft folder")
-    p.add_argument("--depth", type=int, default=6, help="draft tree depth")
-    p.add_argument("--top-k", type=int, default=4, help="children per expanded node")
-    p.add_argument("--total-tokens", type=int, default=32, help="drafted tokens kept per tree")
+    _tree_flags(p)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=None)
@@ -102,8 +110,7 @@ def cmd_bench(a):
     target = _target(a)
     methods = [m.strip() for m in a.methods.split(",") if m.strip()] if a.methods else available_methods(target)
     prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
-    report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts,
-                   tree={k: v for k, v in (("depth", a.depth), ("top_k", a.top_k), ("total_tokens", a.total_tokens)) if v is not None},
+    report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts, tree=_tree_of(a),
                    progress=not a.quiet, drafts=_draft_labels(a.draft))
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
@@ -127,8 +134,7 @@ def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--data", help="KIND:PATH of a benchmark data set to take the prompts from (default: the target's held-out prompts, dream_wb.bench.default_prompts)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--max-new-tokens", type=int, default=64)
-    for flag in ("--depth", "--top-k", "--total-tokens"):
-        p.add_argument(flag, type=int, help="the tree (default: the target's benchmark tree, dream_wb.bench.default_tree)")
+    _tree_flags(p)
     p.add_argument("--draft", action="append", metavar="LABEL=DIR", help="benchmark a draft folder of your own too (repeatable): "
                    "a tree method's name as LABEL replaces its shipped draft, a new label (dream@seed1) adds a method")
     p.add_argument("--json", help="write the report here")
@@ -285,7 +291,7 @@ def cmd_search(a):
     target = _target(a)
     sn = load_supernet(a.supernet, target)
     rep = search(target, sn, supernet_rows(a.val_store, target, a.n_val), a.hardware, json.loads(a.grid) if a.grid else None,
-                 {"depth": a.depth, "top_k": a.top_k, "total_tokens": a.total_tokens}, a.n_val, a.n_prompts, a.confirm, a.repeats,
+                 _tree_of(a), a.n_val, a.n_prompts, a.confirm, a.repeats,
                  max_new_tokens=a.max_new_tokens, progress=not a.quiet)
     save_searched(target, sn, rep, a.out)
     print(f"chosen on {a.hardware}: {SubNet(**rep['chosen']).name}")
@@ -308,9 +314,7 @@ def _search_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--confirm", type=int, default=5, help="best predicted configurations confirmed by real decoding")
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--max-new-tokens", type=int, default=64)
-    p.add_argument("--depth", type=int, default=TREE["depth"])
-    p.add_argument("--top-k", type=int, default=TREE["top_k"])
-    p.add_argument("--total-tokens", type=int, default=TREE["total_tokens"])
+    _tree_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

@@ -27,9 +27,9 @@ from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, mak
 from .compress import stream_mask, get_compression
 from .features import load_feature_store
 from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced,
-                            shipped_draft_path, live_curves, curves_figure)
+                            shipped_draft_path, with_default_vocab, live_curves, curves_figure)
 from .generate import speculative_generate, tau
-from .bench import TREE, bench_prompts, verify_latency
+from .bench import TREE, bench_prompts, default_tree, default_prompts, verify_latency
 
 # %% ../nbs/11_search.ipynb #c006
 class SearchError(DraftError):
@@ -218,7 +218,9 @@ def order_by_importance(sn:SuperDream, rows:list, n:int=64)->dict:
     return imp
 
 # %% ../nbs/11_search.ipynb #c030
-def extract_subnet(sn:SuperDream, sub:SubNet, target:Target)->DreamDraft:
+def extract_subnet(sn:SuperDream, sub:SubNet, target:Target,
+                   vocab:bool=True # restrict its head to the target's default draft vocabulary (as every draft of the target runs)
+                  )->DreamDraft:
     "Sub-network `sub` of `sn` as a standalone `DreamDraft` for `target` (its slices copied; its keep ratio in its config)."
     check_subnet(sub, sn.grid)
     cfg = replace(sn.cfg, num_heads=n_heads(sn.cfg, sub.heads), intermediate_size=n_units(sn.cfg, sub.mlp), n_blocks=sub.depth,
@@ -234,7 +236,8 @@ def extract_subnet(sn:SuperDream, sub:SubNet, target:Target)->DreamDraft:
         sd[key] = src[old_key][tuple(slice(0, s) for s in new.shape)].clone()
     d.load_state_dict(sd)
     w = sn.norm.weight
-    return d.to(device=w.device, dtype=w.dtype).attach(target).eval()
+    d = d.to(device=w.device, dtype=w.dtype).attach(target).eval()
+    return with_default_vocab(d, target) if vocab else d
 
 # %% ../nbs/11_search.ipynb #c035
 def sub_losses(sn:SuperDream, sub:SubNet, batch:dict, noise:float=0.0, **weights)->tuple:
@@ -279,7 +282,7 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     sn = SuperDream(cfg, target, grid, strategy).to(target.device)
     if init is not None:
         from dream_wb.train import resolve_draft
-        d0 = resolve_draft(init, target)
+        d0 = resolve_draft(init, target, vocab=False)  # the supernet trains the full head
         sn.load_state_dict({k: v.float() for k, v in d0.state_dict().items()})
     kw = dict(batch_size=batch_size, warmup=warmup, noise=noise, eval_every=eval_every, eval_n=eval_n, depth=depth, seed=seed, progress=progress)
     h1 = train_draft(sn, train_rows, val_rows, steps=phase1_steps, lr=lr, ckpt_dir=_phase(ckpt_dir, "phase1"), callback=callback, **kw) if phase1_steps else []
@@ -435,9 +438,9 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
     grid = check_grid(grid or sn.grid)
     for k, vals in grid.items():
         for v in vals: check_subnet(replace(SubNet(), **{k: v}), sn.grid)
-    tree = {**TREE, **(tree or {})}
+    tree = {**default_tree(target), **(tree or {})}  # the benchmark's own tree and prompts for the target
     depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
-    val, prompts = val_rows[:n_val], bench_prompts(n_prompts, prompt_split)
+    val, prompts = val_rows[:n_val], default_prompts(target, n_prompts, prompt_split)
     batches = [target.encode(r["image"], r["prompt"]) for r in prompts]
     prompt_len = batches[0]["input_ids"].shape[1]
     t_target = target_latency(target, batches[:2], total, latency_repeats) if hardware == "cpu" else None
@@ -547,7 +550,7 @@ def subnet_diagram(sub:SubNet, cfg:DraftConfig)->str:
 def save_searched(target:Target, sn:SuperDream, report:dict, out_dir, supernet_card:dict=None)->DreamDraft:
     "Save the report's chosen sub-network of `sn` to `out_dir` (fp16) with a card of the search; returns it."
     sub = SubNet(**report["chosen"])
-    d = extract_subnet(sn, sub, target)
+    d = extract_subnet(sn, sub, target, vocab=False)  # saved with the full head; loading applies the default, as for every draft
     card = {"kind": "dream-s", "target": target.name, "target_fingerprint": target.fingerprint, "chosen": asdict(sub), "chosen_name": sub.name,
             "params": n_params(d), "dtype": "float16", "search": report,
             "supernet": {k: v for k, v in (supernet_card or {}).items() if k not in ("phase1_history",)}, "torch": torch.__version__}

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_SETTINGS', 'SMOL_KINDS', 'VOCAB_STUDY',
-           'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft', 'response_tokens', 'vocab_study',
-           'best_vocab', 'run_vocab_study', 'run_smol_drafts']
+           'SEED_STUDY', 'SEED_KINDS', 'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft',
+           'response_tokens', 'vocab_study', 'best_vocab', 'run_vocab_study', 'run_smol_drafts', 'seed_draft_dir',
+           'seed_label', 'seed_rows', 'seed_gaps', 'run_seed_study']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
-import random
+import json, random
 from pathlib import Path
 
 import torch
@@ -19,11 +20,11 @@ from .shapes import build_split, chat
 from .target import Target, DATA_DIR, load_target
 from .features import batched_responses, extract_features
 from .core import atomic_write_json
-from .draft import frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
+from .draft import DraftError, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
 from .train import (draft_rows, train_and_save, shipped_draft_path, chain_acceptance, train_text_draft,
                             shipped_vocab_path, load_shipped_draft)
 from .generate import speculative_generate
-from .bench import TREE, environment
+from .bench import TREE, environment, bench
 from .smol_target import open_item, _image, smol_prompts, SMOL_DATA_DIR
 
 # %% ../nbs/13_smol_drafts.ipynb #m006
@@ -145,3 +146,54 @@ def run_smol_drafts(kinds=SMOL_KINDS, ckpt_root="runs", dtype="float32", assista
     if assistant and not done("assistant"):
         cards["assistant"] = train_text_draft(target, SMOL_STORES["train"], shipped_draft_path(target.name, "assistant"), progress=progress)
     return cards
+
+# %% ../nbs/13_smol_drafts.ipynb #m029
+SEED_STUDY = DATA_DIR / "results" / "shapes-smol-seeds.json"
+SEED_KINDS = ("dream", "eagle3")  # DREAM and the EAGLE of the same depth (3 blocks)
+
+def seed_draft_dir(kind:str, seed:int, root="runs")->Path:
+    "Where the seed study finds a draft: seed 0 is the shipped one, other seeds are trained under `root` (not shipped)."
+    return shipped_draft_path("shapes-smol", kind) if seed == 0 else Path(root) / f"seed{seed}-{kind}"
+
+def seed_label(kind:str, seed:int)->str:
+    "The draft's method label in the study's benchmark run (seed 0 runs as the shipped method)."
+    return kind if seed == 0 else f"{kind}@seed{seed}"
+
+def seed_rows(cards:dict, # (kind, seed) -> the draft's card
+              report:dict # one benchmark run with every draft of `cards`, labelled by seed_label
+             )->list:
+    "One row per draft: held-out chain tau, alpha_1 and training minutes from its card, tau and speedup from the benchmark."
+    M = report["methods"]
+    return [{"kind": k, "seed": s, "held_out_tau": c["held_out"]["tau"], "alpha_1": c["held_out"]["alpha_by_depth"][0],
+             "train_minutes": c["train_minutes"], "bench_tau": M[seed_label(k, s)]["tau"],
+             "speedup": M[seed_label(k, s)]["speedup"], "speedup_spread": M[seed_label(k, s)]["speedup_spread"]}
+            for (k, s), c in cards.items()]
+
+def seed_gaps(rows:list, a:str="dream", b:str="eagle3", key:str="held_out_tau")->dict:
+    "seed -> `a`'s `key` minus `b`'s, for every seed both were run with."
+    by = {(r["kind"], r["seed"]): r[key] for r in rows}
+    return {s: by[a, s] - by[b, s] for s in sorted({r["seed"] for r in rows}) if (a, s) in by and (b, s) in by}
+
+def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12, repeats:int=3, dtype:str="float32",
+                   out=SEED_STUDY, progress:bool=True)->dict:
+    "Train the missing seeds of `kinds` (resumable, under `root`), benchmark every draft in one run, write the study to `out`."
+    target = load_target("shapes-smol", dtype=dtype)
+    cards = {}
+    for k in kinds:
+        for s in seeds:
+            d = seed_draft_dir(k, s, root)
+            if not (d / "card.json").exists():
+                if s == 0: raise DraftError(f"No shipped {k} draft for shapes-smol in {d}: run run_smol_drafts() first.")
+                train_smol_draft(target, k, SMOL_STORES["train"], SMOL_STORES["validation"], out_dir=d, seed=s,
+                                 ckpt_dir=Path(root) / f"seed{s}-{k}-ckpt", progress=progress)
+            cards[k, s] = json.loads((d / "card.json").read_text())
+    drafts = {seed_label(k, s): str(seed_draft_dir(k, s, root)) for k in kinds for s in seeds if s}
+    report = bench(target, list(kinds), n=n_prompts, repeats=repeats, drafts=drafts, progress=progress)
+    study = {"target": target.name, "target_fingerprint": target.fingerprint, "seeds": list(seeds), "kinds": list(kinds),
+             "settings": SMOL_DRAFT_SETTINGS, "how": f"held-out chain tau (depth 6) on the {cards[kinds[0], seeds[0]]['held_out']['rows']} "
+             f"validation rows of each draft's card; bench: {n_prompts} held-out prompts x {repeats} repeats, greedy, {dtype}, "
+             f"tree {report['config']['tree']}, the target's default draft vocabulary on every draft",
+             "rows": seed_rows(cards, report), "bench": report}
+    atomic_write_json(study, out)
+    return study
+
