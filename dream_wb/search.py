@@ -8,7 +8,8 @@ __all__ = ['GRID', 'DEPTH_BLOCKS', 'TRAINABLE_STRATEGIES', 'HARDWARE', 'KERNELS'
            'sub_forward', 'supernet_rows', 'row_stream', 'sub_teacher_forced', 'importance', 'order_by_importance',
            'extract_subnet', 'sub_losses', 'sample_subnets', 'sandwich_loss', 'train_supernet', 'save_supernet',
            'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms', 'roofline_latency',
-           'spearman', 'search', 'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched']
+           'spearman', 'search', 'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched',
+           'run_dream_s']
 
 # %% ../nbs/11_search.ipynb #c003
 import itertools, json, math, random, statistics, time, warnings
@@ -556,3 +557,25 @@ def save_searched(target:Target, sn:SuperDream, report:dict, out_dir, supernet_c
             "supernet": {k: v for k, v in (supernet_card or {}).items() if k not in ("phase1_history",)}, "torch": torch.__version__}
     save_draft(d.half(), out_dir, card)
     return load_draft(out_dir, target)
+
+# %% ../nbs/11_search.ipynb #c065a
+def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the supernet goes (large: keep it outside git)
+                out_dir, # where the chosen draft goes (the shipped one: shipped_draft_path(target.name, "dream-s"))
+                supernet_kw:dict=None, # train_supernet's settings (init, steps, batch size, grid, ...)
+                search_kw:dict=None, # search's settings (n_val, n_prompts, confirm, repeats, a sub-grid, ...)
+                hardware=("cpu", "a100", "h100"), # the first is the one the saved draft is chosen for
+                ckpt_dir=None, n_val_rows:int=300, callback=None, progress:bool=True)->dict:
+    "The whole DREAM-S run for `target`: train the supernet (or reuse a finished one in `sn_dir`), search it for each of `hardware`, save the first's choice."
+    for hw in hardware: check_hardware(hw)
+    vrows = supernet_rows(val_store, target, n_val_rows)
+    if (Path(sn_dir) / "supernet.json").exists(): sn, sn_card = load_supernet(sn_dir, target), draft_card(sn_dir)
+    else: sn, sn_card = train_supernet(target, supernet_rows(train_store, target), vrows, sn_dir, ckpt_dir=ckpt_dir, callback=callback,
+                                       progress=progress, **(supernet_kw or {}))
+    reports = {hw: search(target, sn, vrows, hardware=hw, progress=progress, **(search_kw or {})) for hw in hardware}
+    first, others = hardware[0], hardware[1:]
+    report = {**reports[first], "modelled": {hw: {"chosen": reports[hw]["chosen"], "ablation": reports[hw]["ablation"],
+                                                 "target_latency": reports[hw]["target_latency"], "configs": reports[hw]["configs"][:10]}
+                                            for hw in others}}
+    save_searched(target, sn, report, out_dir, sn_card)
+    return draft_card(out_dir)
+
