@@ -42,7 +42,7 @@ def bench_prompts(n:int, split:str="test", start:int=500)->list:
     "`n` held-out description prompts (long answers, where speculation matters)."
     return [image_rows(SPLIT_SEED_BASE[split] + start + i)[0] for i in range(n)]
 
-BENCH_PROMPTS = {  # built-in target -> "module:function" giving its held-out prompts (default: `bench_prompts`)
+BENCH_PROMPTS = {  # built-in target -> "module:function" giving its held-out prompts, called as f(n, split) (default: `bench_prompts`)
     "shapes-smol": "dream_wb.smol_target:smol_prompts"}  # half open prompts, half questions
 
 def default_prompts(target:Target, n:int, split:str="test")->list:
@@ -103,6 +103,8 @@ def _check_methods(methods, n:int, repeats:int, drafts:dict=None)->list:
     treeless = [l for l in drafts if l in METHODS and l not in TREE_METHODS]
     if treeless: raise TargetError(f"{treeless} grow no tree, so take no draft; give the draft to one of {', '.join(TREE_METHODS)} "
                                    f"(it replaces that method's shipped draft) or to a new label such as 'dream@seed1'.")
+    empty = [l for l, p in drafts.items() if not str(p or "").strip()]
+    if empty: raise TargetError(f"No draft given for {empty}: give each label a folder written by save_draft (or a shipped name).")
     if "vanilla" not in methods: methods = ["vanilla"] + methods
     if n < 1 or repeats < 1: raise TargetError("n and repeats must be at least 1.")
     return methods + [l for l in drafts if l not in methods]

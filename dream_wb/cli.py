@@ -107,11 +107,12 @@ def _generate_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 # %% ../nbs/90_cli.ipynb #c011
 def cmd_bench(a):
     "Benchmark the methods side by side; print the table, write JSON and HTML."
+    drafts = _draft_labels(a.draft)  # a malformed option fails before any model loads
     target = _target(a)
     methods = [m.strip() for m in a.methods.split(",") if m.strip()] if a.methods else available_methods(target)
     prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
     report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts, tree=_tree_of(a),
-                   progress=not a.quiet, drafts=_draft_labels(a.draft))
+                   progress=not a.quiet, drafts=drafts)
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
     if a.html: write_html(report, a.html)
@@ -124,6 +125,7 @@ def _draft_labels(specs)->dict:
         label, sep, path = s.partition("=")
         if not sep or not label.strip() or not path.strip():
             raise TargetError(f"--draft {s!r}: expected LABEL=DIR, e.g. dream@seed1=runs/seed1-dream (a folder written by save_draft).")
+        if label.strip() in out: raise TargetError(f"--draft {label.strip()!r} given twice; give each draft a label of its own.")
         out[label.strip()] = path.strip()
     return out
 

@@ -28,7 +28,7 @@ from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, mak
 from .compress import stream_mask, get_compression
 from .features import load_feature_store
 from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced,
-                            shipped_draft_path, with_default_vocab, live_curves, curves_figure)
+                            shipped_draft_path, with_default_vocab, resolve_draft, live_curves, curves_figure)
 from .generate import speculative_generate, tau
 from .bench import TREE, bench_prompts, default_tree, default_prompts, verify_latency
 
@@ -284,12 +284,14 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     if init is not None:
         from dream_wb.train import resolve_draft
         d0 = resolve_draft(init, target, vocab=False)  # the supernet trains the full head
+        if d0.cfg.draft_vocab: raise SearchError(f"The init draft {init} was saved with a restricted head ({d0.cfg.draft_vocab} tokens); "
+                                                 "start from a draft saved with the full head (restrict it when loading).")
         sn.load_state_dict({k: v.float() for k, v in d0.state_dict().items()})
     kw = dict(batch_size=batch_size, warmup=warmup, noise=noise, eval_every=eval_every, eval_n=eval_n, depth=depth, seed=seed, progress=progress)
     h1 = train_draft(sn, train_rows, val_rows, steps=phase1_steps, lr=lr, ckpt_dir=_phase(ckpt_dir, "phase1"), callback=callback, **kw) if phase1_steps else []
     imp = order_by_importance(sn, train_rows)
     def both_ends(history):
-        sm = extract_subnet(sn, smallest(sn.grid), target).float()
+        sm = extract_subnet(sn, smallest(sn.grid), target, vocab=False).float()  # the full head, as val_tau
         history[-1]["val_tau_smallest"] = chain_acceptance(sm, val_rows[:eval_n], depth, [row_stream(r, sm.cfg.keep_ratio, strategy) for r in val_rows[:eval_n]])["tau"]
         if callback: callback(history)
     loss_fn = lambda d, b, **k: sandwich_loss(d, b, n_random=n_random, distill=distill, seed=seed, **k)
@@ -556,7 +558,7 @@ def save_searched(target:Target, sn:SuperDream, report:dict, out_dir, supernet_c
             "params": n_params(d), "dtype": "float16", "search": report,
             "supernet": {k: v for k, v in (supernet_card or {}).items() if k not in ("phase1_history",)}, "torch": torch.__version__}
     save_draft(d.half(), out_dir, card)
-    return load_draft(out_dir, target)
+    return resolve_draft(out_dir, target)  # as it is measured and run: with the target's default vocabulary
 
 # %% ../nbs/11_search.ipynb #c065a
 def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the supernet goes (large: keep it outside git)
@@ -566,12 +568,13 @@ def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the super
                 hardware=("cpu", "a100", "h100"), # the first is the one the saved draft is chosen for
                 ckpt_dir=None, n_val_rows:int=300, callback=None, progress:bool=True)->dict:
     "The whole DREAM-S run for `target`: train the supernet (or reuse a finished one in `sn_dir`), search it for each of `hardware`, save the first's choice."
+    hardware = (hardware,) if isinstance(hardware, str) else tuple(hardware)
     for hw in hardware: check_hardware(hw)
     vrows = supernet_rows(val_store, target, n_val_rows)
     if (Path(sn_dir) / "supernet.json").exists(): sn, sn_card = load_supernet(sn_dir, target), draft_card(sn_dir)
     else: sn, sn_card = train_supernet(target, supernet_rows(train_store, target), vrows, sn_dir, ckpt_dir=ckpt_dir, callback=callback,
                                        progress=progress, **(supernet_kw or {}))
-    reports = {hw: search(target, sn, vrows, hardware=hw, progress=progress, **(search_kw or {})) for hw in hardware}
+    reports = {hw: search(target, sn, vrows, hardware=hw, **{"progress": progress, **(search_kw or {})}) for hw in hardware}
     first, others = hardware[0], hardware[1:]
     report = {**reports[first], "modelled": {hw: {"chosen": reports[hw]["chosen"], "ablation": reports[hw]["ablation"],
                                                  "target_latency": reports[hw]["target_latency"], "configs": reports[hw]["configs"][:10]}

@@ -190,8 +190,8 @@ def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12
     drafts = {seed_label(k, s): str(seed_draft_dir(k, s, root)) for k in kinds for s in seeds if s}
     report = bench(target, list(kinds), n=n_prompts, repeats=repeats, drafts=drafts, progress=progress)
     study = {"target": target.name, "target_fingerprint": target.fingerprint, "seeds": list(seeds), "kinds": list(kinds),
-             "settings": SMOL_DRAFT_SETTINGS, "how": f"held-out chain tau (depth 6) on the {cards[kinds[0], seeds[0]]['held_out']['rows']} "
-             f"validation rows of each draft's card; bench: {n_prompts} held-out prompts x {repeats} repeats, greedy, {dtype}, "
+             "settings": SMOL_DRAFT_SETTINGS, "how": f"held-out chain tau (depth 6, the full head) on the {cards[kinds[0], seeds[0]]['held_out']['rows']} "
+             f"validation rows, from each draft's card; bench: {n_prompts} held-out prompts x {repeats} repeats, greedy, {dtype}, "
              f"tree {report['config']['tree']}, the target's default draft vocabulary on every draft",
              "rows": seed_rows(cards, report), "bench": report}
     atomic_write_json(study, out)
