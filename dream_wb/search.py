@@ -282,7 +282,6 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     cfg = make_draft(target, "dream").cfg
     sn = SuperDream(cfg, target, grid, strategy).to(target.device)
     if init is not None:
-        from dream_wb.train import resolve_draft
         d0 = resolve_draft(init, target, vocab=False)  # the supernet trains the full head
         if d0.cfg.draft_vocab: raise SearchError(f"The init draft {init} was saved with a restricted head ({d0.cfg.draft_vocab} tokens); "
                                                  "start from a draft saved with the full head (restrict it when loading).")

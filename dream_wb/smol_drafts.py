@@ -6,10 +6,10 @@
 __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_SETTINGS', 'SMOL_KINDS', 'VOCAB_STUDY',
            'SEED_STUDY', 'SEED_KINDS', 'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft',
            'response_tokens', 'vocab_study', 'best_vocab', 'run_vocab_study', 'run_smol_drafts', 'seed_draft_dir',
-           'seed_label', 'seed_rows', 'seed_gaps', 'run_seed_study']
+           'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict', 'run_seed_study']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
-import json, random
+import random
 from pathlib import Path
 
 import torch
@@ -20,7 +20,7 @@ from .shapes import build_split, chat
 from .target import Target, DATA_DIR, load_target
 from .features import batched_responses, extract_features
 from .core import atomic_write_json
-from .draft import DraftError, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
+from .draft import DraftError, draft_card, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
 from .train import (draft_rows, train_and_save, shipped_draft_path, chain_acceptance, train_text_draft,
                             shipped_vocab_path, load_shipped_draft)
 from .generate import speculative_generate
@@ -174,6 +174,11 @@ def seed_gaps(rows:list, a:str="dream", b:str="eagle3", key:str="held_out_tau")-
     by = {(r["kind"], r["seed"]): r[key] for r in rows}
     return {s: by[a, s] - by[b, s] for s in sorted({r["seed"] for r in rows}) if (a, s) in by and (b, s) in by}
 
+def seed_verdict(gaps:dict, a:str="DREAM", b:str="the 3-block EAGLE")->str:
+    "Which way `seed_gaps` falls, in words: ahead on every seed, behind on every seed, or the seeds disagree."
+    return (f"{a} ahead on every seed" if all(d > 0 for d in gaps.values()) else
+            f"{b} ahead on every seed" if all(d < 0 for d in gaps.values()) else "the seeds disagree")
+
 def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12, repeats:int=3, dtype:str="float32",
                    out=SEED_STUDY, progress:bool=True)->dict:
     "Train the missing seeds of `kinds` (resumable, under `root`), benchmark every draft in one run, write the study to `out`."
@@ -186,7 +191,7 @@ def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12
                 if s == 0: raise DraftError(f"No shipped {k} draft for shapes-smol in {d}: run run_smol_drafts() first.")
                 train_smol_draft(target, k, SMOL_STORES["train"], SMOL_STORES["validation"], out_dir=d, seed=s,
                                  ckpt_dir=Path(root) / f"seed{s}-{k}-ckpt", progress=progress)
-            cards[k, s] = json.loads((d / "card.json").read_text())
+            cards[k, s] = draft_card(d)
     drafts = {seed_label(k, s): str(seed_draft_dir(k, s, root)) for k in kinds for s in seeds if s}
     report = bench(target, list(kinds), n=n_prompts, repeats=repeats, drafts=drafts, progress=progress)
     study = {"target": target.name, "target_fingerprint": target.fingerprint, "seeds": list(seeds), "kinds": list(kinds),
