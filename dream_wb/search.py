@@ -7,9 +7,9 @@ __all__ = ['GRID', 'DEPTH_BLOCKS', 'TRAINABLE_STRATEGIES', 'HARDWARE', 'KERNELS'
            'check_grid', 'largest', 'smallest', 'subnets', 'check_subnet', 'n_heads', 'n_units', 'SuperDream',
            'sub_forward', 'supernet_rows', 'row_stream', 'sub_teacher_forced', 'importance', 'order_by_importance',
            'extract_subnet', 'sub_losses', 'sample_subnets', 'sandwich_loss', 'train_supernet', 'save_supernet',
-           'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms', 'roofline_latency',
-           'spearman', 'search', 'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched',
-           'run_dream_s']
+           'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms', 'head_params',
+           'roofline_target', 'roofline_draft', 'roofline_latency', 'spearman', 'model_search', 'search',
+           'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched', 'run_dream_s']
 
 # %% ../nbs/11_search.ipynb #c003
 import itertools, json, math, random, statistics, time, warnings
@@ -367,22 +367,31 @@ def roofline_ms(hw:dict, params:float, rows:int, kernels:int, bytes_per_param:in
     compute = 2 * params * rows / (hw["bf16_TFLOPs"] * 1e12)
     return 1000 * (max(mem, compute) + kernels * hw["launch_us"] * 1e-6)
 
-def _draft_kernels(cfg:DraftConfig)->int:
-    k = KERNELS["head"] + (cfg.n_blocks - 1) * KERNELS["self_block"]
-    return k + (KERNELS["cross_block"] if cfg.injection == "last" else KERNELS["mlp_only_block"])
+def _draft_kernels(depth:int, injection:str)->int:
+    k = KERNELS["head"] + (depth - 1) * KERNELS["self_block"]
+    return k + (KERNELS["cross_block"] if injection == "last" else KERNELS["mlp_only_block"])
+
+def head_params(cfg:DraftConfig)->int:
+    "Weights of the LM head a draft reads each pass (the target's, restricted to the draft vocabulary when it has one)."
+    return cfg.hidden_size * (cfg.draft_vocab or cfg.vocab_size)
+
+def roofline_target(hw_name:str, target:Target, total_tokens:int, prompt_len:int)->dict:
+    "The target's modelled ms on `hw_name`: one decoded token, a verification of `total_tokens` + 1 nodes, the prefill of `prompt_len` rows."
+    hw = HARDWARE[check_hardware(hw_name)]
+    tp, kern = sum(p.numel() for p in target.model.parameters()), target.text_config.num_hidden_layers * KERNELS["target_layer"]
+    return {"decode_ms": roofline_ms(hw, tp, 1, kern), "verify_ms": roofline_ms(hw, tp, total_tokens + 1, kern),
+            "prefill_ms": roofline_ms(hw, tp, prompt_len, kern), "tree_nodes": total_tokens + 1}
+
+def roofline_draft(hw_name:str, params:int, depth:int, injection:str, top_k:int, prompt_len:int)->dict:
+    "A draft's modelled ms on `hw_name`: one tree level over `top_k` rows, and its prompt pass (`params` includes the head it reads)."
+    hw, kern = HARDWARE[check_hardware(hw_name)], _draft_kernels(depth, injection)
+    return {"level_ms": roofline_ms(hw, params, top_k, kern), "start_ms": roofline_ms(hw, params, prompt_len, kern)}
 
 def roofline_latency(hw_name:str, target:Target, draft:Draft, total_tokens:int, top_k:int, prompt_len:int)->dict:
     "Modelled target and draft costs (the keys `target_latency` and `draft_latency` return) on accelerator `hw_name`."
-    hw = HARDWARE[check_hardware(hw_name)]
-    tp = sum(p.numel() for p in target.model.parameters())
-    layers = target.text_config.num_hidden_layers
-    head = draft.cfg.hidden_size * (draft.cfg.draft_vocab or draft.cfg.vocab_size)
-    dp = n_params(draft) + head
-    kept = prompt_len  # the draft's prompt pass: rows of its stream
-    return {"decode_ms": roofline_ms(hw, tp, 1, layers * KERNELS["target_layer"]),
-            "verify_ms": roofline_ms(hw, tp, total_tokens + 1, layers * KERNELS["target_layer"]),
-            "level_ms": roofline_ms(hw, dp, top_k, _draft_kernels(draft.cfg)),
-            "start_ms": roofline_ms(hw, dp, kept, _draft_kernels(draft.cfg))}
+    t = roofline_target(hw_name, target, total_tokens, prompt_len)
+    d = roofline_draft(hw_name, n_params(draft) + head_params(draft.cfg), draft.cfg.n_blocks, draft.cfg.injection, top_k, prompt_len)
+    return {"decode_ms": t["decode_ms"], "verify_ms": t["verify_ms"], **d}
 
 # %% ../nbs/11_search.ipynb #c050
 ABLATION_GRIDS = {"full search": {}, "no head search": {"heads": "max"}, "no visual-ratio search": {"keep": "max"},
@@ -431,6 +440,39 @@ def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, 
                      "tau": tau(gens[name]), "lossless": [g.tokens for g in gens[name]] == toks["vanilla"], "gens": gens[name]}
     return out
 
+def _sub_of(r:dict)->SubNet: return SubNet(**{f.name: r[f.name] for f in fields(SubNet)})
+
+def _ablation_best(rows:list, grid:dict)->dict:
+    "The best-predicted row of each ablation's restricted grid."
+    return {name: max((r for r in rows if _sub_of(r) in set(subnets(_restrict(grid, fix)))), key=lambda r: r["predicted_speedup"])
+            for name, fix in ABLATION_GRIDS.items()}
+
+def model_search(report:dict, hardware:str, target:Target, cfg:DraftConfig)->dict:
+    "Re-price a search `report` (acceptance measured here) for the modelled accelerator `hardware`: every cost from the roofline model."
+    if check_hardware(hardware) == "cpu": raise SearchError("model_search prices a modelled accelerator; this machine ('cpu') is measured by `search` itself.")
+    if report["target_fingerprint"] != target.fingerprint:
+        raise SearchError(f"This search report was made for target {report['target']!r}, not {target.name!r}; search the supernet with that target.")
+    tree = report["tree"]
+    depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
+    prompt_len = report.get("prompt_len") or (lambda r: target.encode(r["image"], r["prompt"])["input_ids"].shape[1])(default_prompts(target, 1, "validation")[0])
+    t = roofline_target(hardware, target, total, prompt_len)
+    cal = {"tokens_per_prompt": report["calibration"]["tokens_per_prompt"], "tree_over_chain": report["calibration"]["tree_over_chain"],
+           "prefill_ms": t["prefill_ms"], "vanilla_token_ms": t["decode_ms"], "fixed_ms": 0.0,
+           "how": "answer length and tree-over-chain scale measured here; prefill, vanilla token, verification and draft costs modelled; "
+                  "no fixed per-step overhead (a GPU's Python and launches are the per-kernel launch cost in the model)"}
+    rows = []
+    for r in report["configs"]:
+        sub = _sub_of(r)
+        lat = roofline_draft(hardware, r["params"] + head_params(cfg), sub.depth, sub.injection, top_k, prompt_len)
+        row = {**{k: v for k, v in r.items() if k not in ("level_ms", "start_ms", "predicted_speedup")}, **lat}
+        row["predicted_speedup"] = _predict(row, t, cal, depth)
+        rows.append(row)
+    rows.sort(key=lambda r: -r["predicted_speedup"])
+    return {"target": report["target"], "target_fingerprint": report["target_fingerprint"], "hardware": hardware,
+            "hardware_profile": HARDWARE[hardware], "grid": report["grid"], "tree": tree, "n_val_rows": report.get("n_val_rows"),
+            "prompts": report.get("prompts"), "prompt_len": prompt_len, "target_latency": t, "calibration": cal, "configs": rows,
+            "ablation": {k: _sub_of(v).name for k, v in _ablation_best(rows, report["grid"]).items()}, "chosen": asdict(_sub_of(rows[0]))}
+
 def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid:dict=None, tree:dict=None, n_val:int=60,
            n_prompts:int=6, confirm:int=5, repeats:int=2, latency_repeats:int=15, max_new_tokens:int=64,
            prompt_split:str="validation", progress:bool=True)->dict:
@@ -445,51 +487,45 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
     val, prompts = val_rows[:n_val], default_prompts(target, n_prompts, prompt_split)
     batches = [target.encode(r["image"], r["prompt"]) for r in prompts]
     prompt_len = batches[0]["input_ids"].shape[1]
-    t_target = target_latency(target, batches[:2], total, latency_repeats) if hardware == "cpu" else None
+    here = hardware == "cpu"  # timings only on this machine; a modelled accelerator only needs acceptance from here
+    t_target = target_latency(target, batches[:2], total, latency_repeats) if here else None
     rows = []
     for sub in tqdm(subnets(grid), desc=f"search ({hardware})", disable=not progress):
         d = extract_subnet(sn, sub, target)
         ch = chain_acceptance(d, val, depth, [row_stream(r, sub.keep, sn.strategy) for r in val])
-        lat = draft_latency(d, target, batches[:2], top_k, latency_repeats) if hardware == "cpu" else \
-              roofline_latency(hardware, target, d, total, top_k, prompt_len)
+        lat = draft_latency(d, target, batches[:2], top_k, latency_repeats) if here else {"level_ms": None, "start_ms": None}
         rows.append({**asdict(sub), "chain_tau": ch["tau"], "alpha_1": ch["alpha_by_depth"][0], "params": n_params(d),
                      "level_ms": lat["level_ms"], "start_ms": lat["start_ms"]})
-    if hardware != "cpu": t_target = {k: v for k, v in roofline_latency(hardware, target, extract_subnet(sn, largest(grid), target), total, top_k, prompt_len).items()
-                                      if k in ("decode_ms", "verify_ms")}
     # calibration: one real run of vanilla and the largest sub-network on the prompts (on this machine)
     big = extract_subnet(sn, largest(grid), target)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         real = _measure_real(target, {"largest": big}, batches, max_new_tokens, tree, 1)["largest"]
         with Clock(target.device) as c: van = [target.greedy(b, max_new_tokens) for b in batches]
-    gens, big_row = real["gens"], next(r for r in rows if SubNet(**{f.name: r[f.name] for f in fields(SubNet)}) == largest(grid))
+    gens, big_row = real["gens"], next(r for r in rows if _sub_of(r) == largest(grid))
     steps = [s for g in gens for s in g.steps]
     n_tok = statistics.fmean(len(t) for t in van)
     prefill = 1000 * statistics.fmean(g.prefill_s for g in gens)
     cal = {"tokens_per_prompt": n_tok, "prefill_ms": prefill, "tree_over_chain": tau(gens) / big_row["chain_tau"],
            "vanilla_token_ms": max(1e-6, (1000 * c.s / len(batches) - prefill) / n_tok)}
+    report = {"target": target.name, "target_fingerprint": target.fingerprint, "hardware": hardware,
+              "hardware_profile": {"name": "this machine, measured", "threads": torch.get_num_threads()},
+              "grid": grid, "tree": tree, "n_val_rows": len(val), "prompts": [r["image_id"] for r in prompts], "prompt_len": prompt_len,
+              "target_latency": t_target, "calibration": cal, "configs": rows}
+    if not here: return model_search(report, hardware, target, big.cfg)
     step_ms = 1000 * statistics.fmean(s.draft_s + s.verify_s for s in steps)
-    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - (depth + 1) * big_row["level_ms"]) if hardware == "cpu" else 0.0
+    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - (depth + 1) * big_row["level_ms"])
     for r in rows: r["predicted_speedup"] = _predict(r, t_target, cal, depth)
     rows.sort(key=lambda r: -r["predicted_speedup"])
-    sub_of = lambda r: SubNet(**{f.name: r[f.name] for f in fields(SubNet)})
-    best_of = {name: max((r for r in rows if sub_of(r) in set(subnets(_restrict(grid, fix)))), key=lambda r: r["predicted_speedup"])
-               for name, fix in ABLATION_GRIDS.items()}
-    report = {"target": target.name, "target_fingerprint": target.fingerprint, "hardware": hardware,
-              "hardware_profile": HARDWARE.get(hardware, {"name": "this machine, measured", "threads": torch.get_num_threads()}),
-              "grid": grid, "tree": tree, "n_val_rows": len(val), "prompts": [r["image_id"] for r in prompts],
-              "target_latency": t_target, "calibration": cal, "configs": rows,
-              "ablation": {k: sub_of(v).name for k, v in best_of.items()}}
-    if hardware != "cpu":
-        report["chosen"] = asdict(sub_of(rows[0]))
-        return report
-    todo = {sub_of(r).name: sub_of(r) for r in rows[:confirm]}
-    todo.update({sub_of(r).name: sub_of(r) for r in best_of.values()})
+    best_of = _ablation_best(rows, grid)
+    report["ablation"] = {k: _sub_of(v).name for k, v in best_of.items()}
+    todo = {_sub_of(r).name: _sub_of(r) for r in rows[:confirm]}
+    todo.update({_sub_of(r).name: _sub_of(r) for r in best_of.values()})
     todo.setdefault(largest(grid).name, largest(grid))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         meas = _measure_real(target, {k: extract_subnet(sn, s, target) for k, s in todo.items()}, batches, max_new_tokens, tree, repeats)
-    pred = {sub_of(r).name: r["predicted_speedup"] for r in rows}
+    pred = {_sub_of(r).name: r["predicted_speedup"] for r in rows}
     report["confirmed"] = [{"config": k, **asdict(s), "predicted_speedup": pred[k], "measured_speedup": meas[k]["speedup"],
                             "speedup_spread": meas[k]["speedup_spread"], "tau": meas[k]["tau"], "lossless": meas[k]["lossless"]}
                            for k, s in todo.items()]
@@ -498,8 +534,8 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
     if len(ok) < len(report["confirmed"]): warnings.warn("INVALID: a confirmed sub-network's output differs from vanilla greedy decoding (a bug).")
     report["chosen"] = {f.name: max(ok, key=lambda c: c["measured_speedup"])[f.name] for f in fields(SubNet)}
     by_name = {c["config"]: c for c in report["confirmed"]}
-    report["ablation_measured"] = [{"variant": k, "config": sub_of(v).name, "predicted_speedup": v["predicted_speedup"],
-                                    "measured_speedup": by_name[sub_of(v).name]["measured_speedup"], "tau": by_name[sub_of(v).name]["tau"]}
+    report["ablation_measured"] = [{"variant": k, "config": _sub_of(v).name, "predicted_speedup": v["predicted_speedup"],
+                                    "measured_speedup": by_name[_sub_of(v).name]["measured_speedup"], "tau": by_name[_sub_of(v).name]["tau"]}
                                    for k, v in best_of.items()]
     return report
 
@@ -573,11 +609,13 @@ def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the super
     if (Path(sn_dir) / "supernet.json").exists(): sn, sn_card = load_supernet(sn_dir, target), draft_card(sn_dir)
     else: sn, sn_card = train_supernet(target, supernet_rows(train_store, target), vrows, sn_dir, ckpt_dir=ckpt_dir, callback=callback,
                                        progress=progress, **(supernet_kw or {}))
-    reports = {hw: search(target, sn, vrows, hardware=hw, **{"progress": progress, **(search_kw or {})}) for hw in hardware}
+    reports = {}
+    for hw in sorted(hardware, key=lambda h: h != "cpu"):  # this machine first: a modelled accelerator re-prices its measured acceptance
+        if hw != "cpu" and "cpu" in reports:
+            reports[hw] = model_search(reports["cpu"], hw, target, extract_subnet(sn, largest(reports["cpu"]["grid"]), target).cfg)
+        else: reports[hw] = search(target, sn, vrows, hardware=hw, **{"progress": progress, **(search_kw or {})})
     first, others = hardware[0], hardware[1:]
-    report = {**reports[first], "modelled": {hw: {"chosen": reports[hw]["chosen"], "ablation": reports[hw]["ablation"],
-                                                 "target_latency": reports[hw]["target_latency"], "configs": reports[hw]["configs"][:10]}
-                                            for hw in others}}
+    report = {**reports[first], "modelled": {hw: {k: reports[hw][k] for k in ("chosen", "ablation", "target_latency", "calibration")}
+                                                 | {"configs": reports[hw]["configs"][:10]} for hw in others}}
     save_searched(target, sn, report, out_dir, sn_card)
     return draft_card(out_dir)
-
