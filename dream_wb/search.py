@@ -454,7 +454,7 @@ def model_search(report:dict, hardware:str, target:Target, cfg:DraftConfig)->dic
         raise SearchError(f"This search report was made for target {report['target']!r}, not {target.name!r}; search the supernet with that target.")
     tree = report["tree"]
     depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
-    prompt_len = report.get("prompt_len") or (lambda r: target.encode(r["image"], r["prompt"])["input_ids"].shape[1])(default_prompts(target, 1, "validation")[0])
+    prompt_len = report["prompt_len"]  # the draft's and the target's prompt pass: rows of the search's prompts
     t = roofline_target(hardware, target, total, prompt_len)
     cal = {"tokens_per_prompt": report["calibration"]["tokens_per_prompt"], "tree_over_chain": report["calibration"]["tree_over_chain"],
            "prefill_ms": t["prefill_ms"], "vanilla_token_ms": t["decode_ms"], "fixed_ms": 0.0,
@@ -532,7 +532,7 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
     report["spearman"] = spearman([c["predicted_speedup"] for c in report["confirmed"]], [c["measured_speedup"] for c in report["confirmed"]])
     ok = [c for c in report["confirmed"] if c["lossless"]]
     if len(ok) < len(report["confirmed"]): warnings.warn("INVALID: a confirmed sub-network's output differs from vanilla greedy decoding (a bug).")
-    report["chosen"] = {f.name: max(ok, key=lambda c: c["measured_speedup"])[f.name] for f in fields(SubNet)}
+    report["chosen"] = asdict(_sub_of(max(ok, key=lambda c: c["measured_speedup"])))
     by_name = {c["config"]: c for c in report["confirmed"]}
     report["ablation_measured"] = [{"variant": k, "config": _sub_of(v).name, "predicted_speedup": v["predicted_speedup"],
                                     "measured_speedup": by_name[_sub_of(v).name]["measured_speedup"], "tau": by_name[_sub_of(v).name]["tau"]}
@@ -549,7 +549,7 @@ def frontier_figure(report:dict):
     for r in pts:
         if r["chain_tau"] > best: front.append(r); best = r["chain_tau"]
     fig = go.Figure([go.Scatter(x=[r["level_ms"] for r in R], y=[r["chain_tau"] for r in R], mode="markers", name="configurations",
-                                text=[SubNet(**{f.name: r[f.name] for f in fields(SubNet)}).name for r in R],
+                                text=[_sub_of(r).name for r in R],
                                 marker=dict(color=[r["predicted_speedup"] for r in R], colorscale="Viridis", showscale=True,
                                             colorbar=dict(title="predicted x"))),
                      go.Scatter(x=[r["level_ms"] for r in front], y=[r["chain_tau"] for r in front], mode="lines", name="Pareto front")])
