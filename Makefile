@@ -1,6 +1,8 @@
 # The two commands of the README. Each sets up its own virtual environment on first use.
 #   make demo   the main job on the embedded offline default
-#   make test   every notebook under nbdev_test, plus library/notebook sync checks; also builds the site
+#   make test   every notebook run top to bottom as Jupyter's Run All does (flags off, data/ left unchanged), plus
+#               library/notebook/README sync checks; also builds the site and records the run in _site/run-all.json
+#   make record-run-all   copy that record to data/results/run-all.json (the index's table) and regenerate README.md
 #   make docs   the same run, then says where the HTML site of the lessons is (_site/index.html, works offline)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test docs install clean-venv readme
+.PHONY: demo test docs install clean-venv readme record-run-all
 
 $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -34,4 +36,8 @@ clean-venv:
 	rm -rf $(VENV)
 
 readme: $(STAMP)
+	$(BIN)/python .ci/nb2readme.py
+
+record-run-all: $(STAMP)
+	$(BIN)/python .ci/run_all.py --record
 	$(BIN)/python .ci/nb2readme.py

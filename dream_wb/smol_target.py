@@ -11,10 +11,10 @@ __all__ = ['GGUF_FILE', 'GGUF_SHA256', 'GGUF_BYTES', 'INSTALL_HINT', 'CACHE_DIR'
            'ground_connector', 'add_adapters', 'trainable_state', 'smol_example', 'smol_collate', 'answer_loss',
            'smol_rows', 'smol_batches', 'load_parts', 'smol_exact_match', 'smol_val_rows', 'train_smol', 'distinct_n',
            'open_responses', 'smol_prompts', 'save_smol_parts', 'smol_lora_rank', 'load_shapes_smol', 'run_shapes_smol',
-           'score_shapes_smol']
+           'score_shapes_smol', 'replace_shipped_smol']
 
 # %% ../nbs/02b_smol_target.ipynb #c003
-import hashlib, importlib.util, json, math, os, random, time
+import hashlib, importlib.util, json, math, os, random, shutil, time
 from pathlib import Path
 
 import torch
@@ -299,13 +299,16 @@ def ground_connector(model, processor, n_batches:int=40, batch_size:int=64, ridg
             "shape_word_agreement": agree.item()}
 
 # %% ../nbs/02b_smol_target.ipynb #c036
+import warnings
 from peft import LoraConfig, get_peft_model
 
 LORA_TARGETS = r".*text_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 
 def add_adapters(model, r:int=16, alpha:int=32):
     "Wrap shapes-smol with LoRA on the language model; the vision tower and connector train in full."
-    pm = get_peft_model(model, LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=LORA_TARGETS))
+    with warnings.catch_warnings():  # peft reads the deprecated `is_gradient_checkpointing` (harmless: we do not checkpoint)
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        pm = get_peft_model(model, LoraConfig(r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=LORA_TARGETS))
     for n, p in pm.named_parameters():
         if ".vision_model." in n or ".connector." in n: p.requires_grad_(True)
     return pm
@@ -492,14 +495,22 @@ def save_smol_parts(pm, out_dir, card:dict):
         save_file({k: v.to(torch.float16).contiguous() for k, v in trainable_state(pm).items()}, tmp / PARTS_FILE)
         atomic_write_json(dict(card, parts_sha256=sha256_file(tmp / PARTS_FILE)), tmp / "card.json")
 
+def _restore_hint(folder)->str:
+    "The command that restores a shipped folder (relative to the repository root when it is inside it)."
+    folder, root = Path(folder).resolve(), DATA_DIR.resolve().parent
+    return f"`git checkout -- {folder.relative_to(root) if folder.is_relative_to(root) else folder}` (from the repository root)"
+
 def _read_card(folder:Path)->dict:
     if not (folder / "card.json").exists() or not (folder / PARTS_FILE).exists():
         raise TargetError(f"No shapes-smol parts at {folder} (card.json and {PARTS_FILE}). Run from a full clone of the "
                           f"repository, or train them with run_shapes_smol() (nbs/02b_smol_target.ipynb).")
     card = json.loads((folder / "card.json").read_text())
-    if sha256_file(folder / PARTS_FILE) != card.get("parts_sha256"):
+    if "parts_sha256" not in card:
+        raise TargetError(f"{folder / 'card.json'} has no parts_sha256, so {PARTS_FILE} cannot be checked against it (a "
+                          f"stopped or edited run wrote this card). Restore the shipped one with {_restore_hint(folder)}.")
+    if sha256_file(folder / PARTS_FILE) != card["parts_sha256"]:
         raise TargetError(f"{folder / PARTS_FILE} does not match its card (sha256): the file is corrupt or was replaced. "
-                          f"Restore it with `git checkout -- {folder}`.")
+                          f"Restore it with {_restore_hint(folder)}.")
     return card
 
 def smol_lora_rank(parts:dict)->int:
@@ -603,4 +614,17 @@ def score_shapes_smol(out_dir=None, n:int=200, progress:bool=True)->dict:
                                                     "shapes-tiny": distinct_n([r["answer"] for r in tiny_open])},
                         "open_examples": smol_open[:5], "command": "score_shapes_smol() in nbs/02b_smol_target.ipynb"}
     atomic_write_json(card, out_dir / "card.json")
+    return card
+
+# %% ../nbs/02b_smol_target.ipynb #6854e70d
+def replace_shipped_smol(src, # a finished run's folder (`run_shapes_smol(out_dir=...)`, scored)
+                         dst=None # default data/shapes-smol
+                        )->dict:
+    "Swap a finished, scored shapes-smol run in for the shipped parts: card and weights together, atomically."
+    src, dst = Path(src), Path(dst or SMOL_DIR)
+    card = _read_card(src)
+    if "held_out" not in card:
+        raise TargetError(f"{src / 'card.json'} has no held-out scores: score it first (score_shapes_smol({str(src)!r})).")
+    with atomic_dir(dst) as tmp:
+        for f in ("card.json", PARTS_FILE): shutil.copy2(src / f, tmp / f)
     return card

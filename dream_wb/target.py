@@ -6,11 +6,11 @@
 __all__ = ['VLM_FAMILIES', 'FAMILIES', 'DATA_DIR', 'BUILTIN_TARGETS', 'FINGERPRINT_SAMPLES', 'IMAGE_FORMATS',
            'PER_TOKEN_TYPE_KEYS', 'TINY_IMAGE_TOKEN', 'TINY_FIXTURES', 'TargetError', 'VLMFamily', 'family_of',
            'resolve_target_path', 'Prefill', 'Verified', 'tree_attention_mask', 'Target', 'load_target', 'open_image',
-           'check_image', 'extend_batch', 'rollback_cache', 'count_image_features', 'with_family_extras',
+           'check_image', 'extend_batch', 'cache_kwarg', 'rollback_cache', 'count_image_features', 'with_family_extras',
            'tiny_random_vlm']
 
 # %% ../nbs/01_target.ipynb #c003
-import hashlib, json, os, warnings
+import functools, hashlib, inspect, json, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -318,8 +318,14 @@ def _visual_mask(self, input_ids:torch.Tensor)->torch.Tensor:
 Target.embed, Target.visual_mask = _embed, _visual_mask
 
 # %% ../nbs/01_target.ipynb #c029
-def _run(self, kwargs:dict):
-    "Call the model, returning (output, last-layer features)."
+@functools.cache
+def cache_kwarg(model_class)->str:
+    "The name a model's forward takes its KV cache by: `cache` in newer transformers 5.x, `past_key_values` before."
+    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
+
+def _run(self, kwargs:dict, cache=None):
+    "Call the model (with `cache` under the name its forward accepts), returning (output, last-layer features)."
+    if cache is not None: kwargs = dict(kwargs, **{cache_kwarg(type(self.model)): cache})
     box = {}
     def grab(module, args, out): box["f"] = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
     h = self.decoder.register_forward_hook(grab)
@@ -342,8 +348,7 @@ def _prefill(self, batch:dict, # inputs from `encode` (or built by hand)
     if max_pos and ids.shape[1] > max_pos:
         raise TargetError(f"The prompt has {ids.shape[1]} tokens but the target's context is {max_pos}; shorten it.")
     cache = DynamicCache()
-    out, feats = _run(self, dict(batch, past_key_values=cache, use_cache=True, output_hidden_states=True,
-                                 output_attentions=output_attentions))
+    out, feats = _run(self, dict(batch, use_cache=True, output_hidden_states=True, output_attentions=output_attentions), cache)
     rope = getattr(self.model.model, "rope_deltas", None) if self.spec.mrope else None
     return Prefill(out.logits, feats, out.hidden_states[0], self.visual_mask(ids), cache,
                    out.hidden_states if output_hidden_states else None,
@@ -386,9 +391,8 @@ def _verify(self, cache:DynamicCache, # the cache after prefill (and earlier acc
     max_pos = getattr(self.text_config, "max_position_embeddings", None)
     if max_pos and cache_len + int(tree_depths(parents).max()) + 1 > max_pos:
         raise TargetError(f"Decoding would pass the target's context of {max_pos} tokens; lower max_new_tokens.")
-    out, feats = self._run(dict(input_ids=tokens, past_key_values=cache, use_cache=True,
-                                attention_mask=_masks(self, parents, cache_len),
-                                position_ids=_positions(self, parents, cache_len, rope_delta)))
+    out, feats = self._run(dict(input_ids=tokens, use_cache=True, attention_mask=_masks(self, parents, cache_len),
+                                position_ids=_positions(self, parents, cache_len, rope_delta)), cache)
     return Verified(out.logits, feats)
 
 Target.verify = _verify

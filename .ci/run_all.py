@@ -1,0 +1,90 @@
+"""Every lesson as a reader's Run All executes it (`.ci/run_nb.py`: nbclient, a real kernel, all cells, flags off, no
+IN_TEST), one at a time, each executed copy kept in _site/executed/ for the site; then checks that the lessons left
+data/ as they found it. Writes the run's record to _site/run-all.json (per notebook seconds and pass/fail, date, CPU,
+threads). One line per test ("PASS ..." / "FAIL ..."); the last line is "N passed, N failed".
+
+    python .ci/run_all.py              # every nbs/*.ipynb
+    python .ci/run_all.py 05_draft     # only the notebooks whose names contain one of these strings (their entries
+                                       # replace theirs in the last record; the others are kept)
+    python .ci/run_all.py --record     # copy the last run's record to data/results/run-all.json (all lessons passed)
+"""
+import argparse, datetime, hashlib, json, os, platform, subprocess, sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_nb import run
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE, RECORD = ROOT / "_site", ROOT / "_site" / "run-all.json"
+SHIPPED = ROOT / "data" / "results" / "run-all.json"
+
+def cpu_model()->str:
+    "The CPU's model name as lscpu gives it."
+    try: out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError: return platform.processor() or "unknown"
+    return next((l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name")), "unknown")
+
+def data_state()->list:
+    "What git says of data/ (tracked changes, untracked and ignored files), with a digest of each changed file."
+    out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored", "data/"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    def digest(line):
+        p = ROOT / line[3:].strip('"')
+        return hashlib.md5(p.read_bytes()).hexdigest() if p.is_file() and not line.startswith("!!") else ""
+    return [(l, digest(l)) for l in out]
+
+def _atomic_json(obj, path:Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1) + "\n")
+    os.replace(tmp, path)
+
+def run_all(only=())->dict:
+    "Run the notebooks, print a line per test, return the record."
+    nbs = [p for p in sorted((ROOT / "nbs").glob("*.ipynb")) if not only or any(o in p.stem for o in only)]
+    before, results = data_state(), []
+    for p in nbs:
+        ok, secs, err = run(p, SITE / "executed" / p.name)
+        results.append({"notebook": p.stem, "seconds": round(secs, 1), "ok": ok})
+        print(f"{'PASS' if ok else 'FAIL'} {p.relative_to(ROOT)} ({secs:.0f} s)", flush=True)
+        if not ok: print("\n".join(err.splitlines()[-40:]), flush=True)
+    after = data_state()
+    unchanged = before == after
+    print(f"{'PASS' if unchanged else 'FAIL'} data/ unchanged by the lessons (git status --porcelain --ignored data/)")
+    if not unchanged: print("  before:", [l for l, _ in before], "\n  after: ", [l for l, _ in after])
+    return {"date": datetime.date.today().isoformat(), "cpu": cpu_model(), "threads": int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())),
+            "cores": os.cpu_count(), "total_seconds": round(sum(r["seconds"] for r in results), 1), "data_unchanged": unchanged,
+            "notebooks": results}
+
+def record():
+    "Copy the last full, passing run's record to data/results/run-all.json (what the index renders)."
+    rec = json.loads(RECORD.read_text())
+    names = {p.stem for p in (ROOT / "nbs").glob("*.ipynb")}
+    missing, failed = names - {r["notebook"] for r in rec["notebooks"]}, [r["notebook"] for r in rec["notebooks"] if not r["ok"]]
+    if missing or failed or not rec["data_unchanged"]:
+        sys.exit(f"Not recorded: the last run ({RECORD}) left out {sorted(missing)}, failed {failed}, "
+                 f"data/ unchanged: {rec['data_unchanged']}. Run `make test` (or .ci/run_all.py) first.")
+    _atomic_json(rec, SHIPPED)
+    print(f"Recorded {RECORD} as {SHIPPED.relative_to(ROOT)}; now regenerate README.md (python .ci/nb2readme.py).")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("only", nargs="*", help="substrings of notebook names (default: all)")
+    ap.add_argument("--record", action="store_true", help="copy the last run's record to data/results/run-all.json")
+    a = ap.parse_args()
+    if a.record: return record()
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    rec = run_all(a.only)
+    if a.only and RECORD.exists():  # a partial rerun: keep the last record's other notebooks
+        last = json.loads(RECORD.read_text())
+        new = {r["notebook"] for r in rec["notebooks"]}
+        rec["notebooks"] = sorted([r for r in last["notebooks"] if r["notebook"] not in new] + rec["notebooks"], key=lambda r: r["notebook"])
+        rec["total_seconds"] = round(sum(r["seconds"] for r in rec["notebooks"]), 1)
+    _atomic_json(rec, RECORD)
+    n_pass = sum(r["ok"] for r in rec["notebooks"]) + rec["data_unchanged"]
+    n_fail = len(rec["notebooks"]) + 1 - n_pass
+    print(f"Run All of {len(rec['notebooks'])} notebooks: {rec['total_seconds']:.0f} s; record in {RECORD.relative_to(ROOT)}")
+    print(f"{n_pass} passed, {n_fail} failed")
+    sys.exit(1 if n_fail else 0)
+
+if __name__ == "__main__": main()
