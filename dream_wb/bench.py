@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['BENCH_METHODS', 'METHODS', 'RECOMMENDED_VTC', 'TREE', 'BENCH_TREES', 'BENCH_PROMPTS', 'TREE_METHODS', 'DEFINITIONS',
            'VERIFY_SIZES', 'default_tree', 'bench_prompts', 'default_prompts', 'environment', 'run_vanilla', 'run_tree',
-           'run_assisted', 'method_summary', 'overheads', 'verify_latency', 'bench', 'available_methods',
-           'report_table', 'report_figures', 'write_html']
+           'run_assisted', 'prompt_speedups', 'median_spread', 'method_summary', 'run_order', 'overheads',
+           'verify_latency', 'bench', 'available_methods', 'report_table', 'report_figures', 'write_html']
 
 # %% ../nbs/10_bench.ipynb #c003
 import json, math, os, platform, statistics, sys, time, warnings
@@ -17,11 +17,12 @@ import torch, transformers
 from tqdm.auto import tqdm
 
 from .shapes import image_rows, SPLIT_SEED_BASE, atomic_write_json
-from .core import text_table, speedup, Clock, from_entry, median_ms
+from .core import text_table, speedup, Clock, from_entry, median_ms, dtype_choice, cpu_info
 from .target import Target, TargetError, load_target
 from .draft import DraftError
 from .train import resolve_draft, load_text_draft
 from .generate import speculative_generate, tau, alpha_by_depth
+from .lossless import lossless_check, greedy_uncached, wrong_acceptance, RULES
 
 # %% ../nbs/10_bench.ipynb #c005
 BENCH_METHODS = {  # method -> the registered draft kind it runs a tree with (none for vanilla and assisted), and with compression
@@ -51,13 +52,18 @@ def default_prompts(target:Target, n:int, split:str="test")->list:
     return from_entry(entry)(n, split) if entry else bench_prompts(n, split)
 
 def environment(target:Target=None)->dict:
-    "What the numbers were measured on (with the target's device and dtype when given)."
+    "What the numbers were measured on: software, threads, the CPU and its flags, and (with a target) its device and dtype, and why."
+    cpu = cpu_info()
     env = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
-           "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-           "torch": torch.__version__, "transformers": transformers.__version__, "threads": torch.get_num_threads(),
-           "cuda": torch.cuda.is_available(), "dtype": "float32",
+           "platform": platform.platform(), "processor": platform.processor() or platform.machine(), "cpu": cpu["model"],
+           "cpu_flags": cpu["flags"], "torch": torch.__version__, "transformers": transformers.__version__,
+           "threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(), "dtype": "float32",
            "cpu_capability": torch.backends.cpu.get_cpu_capability()}  # AVX2 / AVX512 / AMX: which kernels bf16 gets
-    if target is not None: env.update(device=str(target.device), dtype=str(target.dtype).replace("torch.", ""))
+    if target is not None:
+        auto = dtype_choice(target.device)
+        env.update(device=str(target.device), dtype=str(target.dtype).replace("torch.", ""), auto_dtype=auto["dtype"],
+                   dtype_reason=auto["reason"] if auto["dtype"] == str(target.dtype).replace("torch.", "") else
+                   f"asked for; auto would pick {auto['dtype']} ({auto['reason']})")
     return env
 
 # %% ../nbs/10_bench.ipynb #c007c
@@ -130,17 +136,29 @@ def _counted_tau(run:list)->float:
     "`dream_wb.generate.tau`'s definition from counts, for runs with no step record: (tokens - prefills) / (passes - prefills)."
     return (sum(len(r["tokens"]) for r in run) - len(run)) / max(1, sum(r["passes"] for r in run) - len(run))
 
+def prompt_speedups(runs:list, vanilla:list)->list:
+    "Per prompt: the median over repeats of vanilla's seconds / the method's, each pair run back to back."
+    return [statistics.median(speedup(v[i]["seconds"], m[i]["seconds"]) for v, m in zip(vanilla, runs)) for i in range(len(runs[0]))]
+
+def median_spread(xs:list, resamples:int=2000, seed:int=0)->float:
+    "The spread of the median of `xs`: the standard deviation of the medians of bootstrap resamples (fixed seed)."
+    import random
+    if len(xs) < 2: return 0.0
+    rng = random.Random(seed)
+    return statistics.pstdev([statistics.median(rng.choices(xs, k=len(xs))) for _ in range(resamples)])
+
 def method_summary(runs:list, # one list of runner results per repeat
                    vanilla:list # vanilla's runs on the same prompts, the same repeats
                   )->dict:
-    "tau, tokens/s and speedup (mean and spread over repeats), alpha by depth and where the time goes, for one method."
+    "tau, tokens/s, speedup (median of per-prompt ratios, bootstrap spread), alpha by depth and where the time goes, for one method."
     secs, van = [sum(r["seconds"] for r in rep) for rep in runs], [sum(r["seconds"] for r in rep) for rep in vanilla]
-    toks, ups = sum(len(r["tokens"]) for r in runs[0]), [speedup(v, s) for v, s in zip(van, secs)]
+    toks, ups = sum(len(r["tokens"]) for r in runs[0]), prompt_speedups(runs, vanilla)
     gens = [r["gen"] for rep in runs for r in rep if r["gen"] is not None]
     steps = [s for g in gens for s in g.steps]
     return {"tau": tau([r["gen"] for r in runs[0]]) if gens else _counted_tau(runs[0]),
             "tokens_per_s": toks / statistics.fmean(secs), "tokens_per_s_spread": _summ([toks / s for s in secs])["std"],
-            "speedup": statistics.fmean(ups), "speedup_spread": _summ(ups)["std"],
+            "speedup": statistics.median(ups), "speedup_spread": median_spread(ups), "speedup_by_prompt": ups,
+            "speedup_total": speedup(sum(van), sum(secs)),
             "seconds": _summ(secs), "new_tokens": toks, "target_passes": sum(r["passes"] for r in runs[0]),
             "ms_per_token": 1000 * statistics.fmean(secs) / toks,
             "alpha_by_depth": alpha_by_depth(gens) if gens else None,
@@ -148,16 +166,24 @@ def method_summary(runs:list, # one list of runner results per repeat
             "verify_ms_per_pass": 1000 * sum(s.verify_s for s in steps) / len(steps) if steps else None,
             "draft_share": (sum(s.draft_s for s in steps) + sum(g.draft_prefill_s for g in gens)) / sum(g.total_s for g in gens) if steps else None}
 
+# %% ../nbs/10_bench.ipynb #c009o
+def run_order(methods:list, prompt:int, repeat:int)->list:
+    "The order the methods run on one prompt: rotated by one place per prompt and per repeat."
+    k = (prompt + repeat) % len(methods)
+    return methods[k:] + methods[:k]
+
 # %% ../nbs/10_bench.ipynb #c009e
 DEFINITIONS = {"tau": "tokens produced by verification passes / verification passes, bonus token included (vanilla = 1)",
-               "speedup": "vanilla wall time / method wall time over the same prompts, within each repeat",
+               "speedup": "median over prompts of (vanilla wall time / method wall time on that prompt, median over repeats); spread = bootstrap std of that median",
+               "speedup_total": "vanilla's total wall time / the method's, over every prompt and repeat",
                "tokens_per_s": "new tokens / wall time (prefill included)",
                "alpha_by_depth": "acceptance at draft depth k given depths 1..k-1 were accepted",
                "draft_share": "draft time (tree growing, draft prefill and commits) / wall time",
                "ms_per_token": "wall time / new tokens (prefill included); vanilla's is t_decode below",
                "ideal_speedup": "tau x t_decode / (t_verify + t_draft): the speedup if nothing but drafting and verifying cost time",
                "overhead_efficiency": "measured speedup / ideal_speedup (1 = no overhead beyond the draft and the verification)",
-               "verify_ms_by_tree_size": "median ms of one target pass over N tree nodes after a real prompt, by N (N = 1: a decode step)"}
+               "verify_ms_by_tree_size": "median ms of one target pass over N tree nodes after a real prompt, by N (N = 1: a decode step)",
+               "lossless": "exact in float32; in bf16/fp16 every parting from vanilla at a float32 near-tie (dream_wb.lossless)"}
 
 def overheads(report:dict)->dict:
     "Add to each tree method of `report` its ideal speedup and overhead efficiency (see DEFINITIONS); returns the report."
@@ -169,11 +195,6 @@ def overheads(report:dict)->dict:
         r["overhead_efficiency"] = r["speedup"] / r["ideal_speedup"] if ok else None
     return report
 
-def _mismatches(res:dict)->list:
-    "Every output that differs from vanilla's first run (greedy decoding must be lossless)."
-    plain = [r["tokens"] for r in res["vanilla"][0]]
-    return [{"method": m, "prompt": i, "expected": plain[i], "got": r["tokens"]}
-            for m, reps in res.items() for rep in reps for i, r in enumerate(rep) if r["tokens"] != plain[i]]
 
 # %% ../nbs/10_bench.ipynb #c009h
 VERIFY_SIZES = (1, 8, 16, 32, 64)  # tree nodes verified in one pass; the run's own tree (total_tokens + its root) is added
@@ -194,36 +215,58 @@ def verify_latency(target:Target, batches:list, sizes=VERIFY_SIZES, repeats:int=
 
 
 # %% ../nbs/10_bench.ipynb #c009f
+def _run_all(runners:dict, batches:list, repeats:int, progress:bool)->dict:
+    "method -> one list of results (one per prompt) per repeat, the methods back to back on each prompt in `run_order`."
+    names = list(runners)
+    res = {m: [[None] * len(batches) for _ in range(repeats)] for m in names}
+    with tqdm(total=repeats * len(names) * len(batches), desc="bench", disable=not progress) as bar:
+        for r in range(repeats):
+            for i, b in enumerate(batches):
+                for m in run_order(names, i, r):
+                    res[m][r][i] = runners[m](b); bar.update(1)
+    return res
+
+def _tokens(runs:list)->list: return [[x["tokens"] for x in rep] for rep in runs]
+
 def bench(target:Target, methods=METHODS, n:int=10, repeats:int=3, max_new_tokens:int=64, tree:dict=None, vtc:dict=None,
           prompts:list=None, verify_sizes=VERIFY_SIZES, verify_repeats:int=10, progress:bool=True,
-          drafts:dict=None # label -> a draft folder (or shipped name): replaces a tree method's draft, or adds a method so labelled
+          drafts:dict=None, # label -> a draft folder (or shipped name): replaces a tree method's draft, or adds a method so labelled
+          control:bool=False, # also run DREAM with a wrong acceptance rule (untimed): the lossless check must flag it
+          spread:bool=None # also decode each prompt without a KV cache (untimed): the reference's own spread; default: in bf16/fp16
          )->dict:
-    "Run every method on the same prompts, `repeats` times (methods interleaved); returns the JSON-ready report."
+    "Run every method on the same prompts, `repeats` times, interleaved per prompt; returns the JSON-ready report."
     methods = _check_methods(methods, n, repeats, drafts)
     tree, vtc = {**default_tree(target), **(tree or {})}, {**RECOMMENDED_VTC, **(vtc or {})}
     prompts = prompts or default_prompts(target, n)
     batches = [target.encode(r["image"], r["prompt"]) for r in prompts]
     runners = _runners(target, methods, max_new_tokens, tree, vtc, drafts)
     for m in methods: runners[m](batches[0])  # warm-up
-    res = {m: [] for m in methods}
-    bar = tqdm(total=repeats * len(methods) * len(batches), desc="bench", disable=not progress)
-    for _ in range(repeats):
-        for m in methods:
-            res[m].append([runners[m](b) for b in batches])
-            bar.update(len(batches))
-    bar.close()
-    mismatches = _mismatches(res)
+    res = _run_all(runners, batches, repeats, progress)
+    reference, extra = [x["tokens"] for x in res["vanilla"][0]], {}
+    if spread is None: spread = target.dtype not in (torch.float32, torch.float64)
+    if spread: extra["plain, no cache"] = [[greedy_uncached(target, b, max_new_tokens) for b in batches]]
+    if control:
+        d = resolve_draft((drafts or {}).get("dream") or "dream", target).to(target.device)
+        with wrong_acceptance(): extra["control: wrong rule"] = [[speculative_generate(target, d, b, max_new_tokens, **tree).tokens for b in batches]]
+    check = lossless_check(target, batches, reference, {**{m: _tokens(res[m]) for m in methods}, **extra})
+    checked = {m: check["methods"][m] for m in methods}
     report = {"env": environment(target), "config": {"target": target.name, "methods": methods, "n": len(batches), "repeats": repeats,
               "max_new_tokens": max_new_tokens, "tree": tree, "vtc": vtc, "prompt_image_ids": [r["image_id"] for r in prompts],
-              "decoding": "greedy, batch size 1", "definitions": DEFINITIONS,
+              "decoding": "greedy, batch size 1", "order": "per prompt, methods back to back, rotating", "definitions": DEFINITIONS,
               "drafts": {l: str(p) for l, p in (drafts or {}).items()}},
-              "methods": {m: method_summary(res[m], res["vanilla"]) for m in methods}, "valid": not mismatches, "mismatches": mismatches}
+              "methods": {m: method_summary(res[m], res["vanilla"]) for m in methods},
+              "valid": all(c["valid"] for c in checked.values()),
+              "lossless": dict(check, methods=checked, valid=all(c["valid"] for c in checked.values())),
+              "reference_spread": check["methods"].get("plain, no cache"), "control": check["methods"].get("control: wrong rule")}
     sizes = sorted(set(verify_sizes) | {tree["total_tokens"] + 1})  # the run's own tree among them
     report["verify_ms_by_tree_size"] = {str(N): ms for N, ms in verify_latency(target, batches[:2], sizes, verify_repeats).items()}
     overheads(report)
     if not report["valid"]:
-        warnings.warn(f"INVALID RUN: {len(mismatches)} outputs differ from vanilla greedy decoding "
-                      f"({sorted({x['method'] for x in mismatches})}). Speculative decoding must be lossless: this is a bug.")
+        bad = [m for m, c in checked.items() if not c["valid"]]
+        warnings.warn(f"INVALID RUN: {bad} part from vanilla greedy decoding beyond the {check['rule']} rule of {check['dtype']} "
+                      f"({RULES[check['rule']]}). Speculative decoding must be lossless: this is a bug.")
+    if control and report["control"]["valid"]:
+        warnings.warn("The wrong-rule control passed the lossless check: on these prompts the check could not catch a bug.")
     return report
 
 # %% ../nbs/10_bench.ipynb #c011
@@ -246,7 +289,17 @@ def report_table(report:dict)->str:
              f(r["draft_ms_per_step"]), f(r["verify_ms_per_pass"]), f(r["draft_share"]), f(r.get("overhead_efficiency")))
             for m, r in report["methods"].items()]
     cols = ["method", "tau", "tokens/s", "speedup", "draft ms/step", "verify ms/pass", "draft share", "overhead eff."]
-    status = "all outputs equal vanilla greedy" if report["valid"] else f"INVALID: {len(report['mismatches'])} outputs differ from vanilla"
+    L = report.get("lossless") or {"methods": {}}  # reports written before the per-precision rule list mismatches instead
+    parted = {m: len(c["partings"]) for m, c in L["methods"].items() if c["partings"]}
+    parted = parted or ({m: 1 for m in sorted({x["method"] for x in report.get("mismatches", [])})} if not report["valid"] else {})
+    if not parted: status = "all outputs equal vanilla greedy"
+    else: status = (f"{'valid' if report['valid'] else 'INVALID'} under the {L.get('rule', 'exact')} rule of {L.get('dtype', report['env']['dtype'])}: partings from vanilla "
+                    + ", ".join(f"{m} {k}" for m, k in parted.items()) + (", all at near-ties" if report["valid"] else ""))
+    for name in ("reference_spread", "control"):
+        c = report.get(name)
+        if c: status += (f"\n{'plain decoding without a cache' if name == 'reference_spread' else 'control (wrong acceptance rule)'}: "
+                         f"{len(c['partings'])} of {c['outputs']} outputs part, largest float32 gap "
+                         f"{'-' if c['largest_gap'] is None else round(c['largest_gap'], 3)}, {'flagged' if not c['valid'] else 'passes'}")
     sizes = report.get("verify_ms_by_tree_size") or {}
     verify = ("verify ms/pass by tree nodes: " + ", ".join(f"{N}: {ms:.1f}" for N, ms in sizes.items()) + "\n") if sizes else ""
     return text_table(rows, cols) + "\n" + verify + status

@@ -30,7 +30,7 @@ from .bench import bench, METHODS, TREE, default_tree, available_methods, report
 # %% ../nbs/90_cli.ipynb #c001x
 def _device_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N; auto = cuda when torch sees a GPU, else cpu")
-    p.add_argument("--dtype", default="auto", choices=["auto", *DTYPES], help="auto = bfloat16 on a GPU, float32 on a CPU")
+    p.add_argument("--dtype", default="auto", choices=["auto", *DTYPES], help="auto = bfloat16 on a GPU or on a CPU that multiplies bf16 natively (AMX-BF16, AVX512-BF16), else float32")
     return p
 
 def _target(a, name=None):
@@ -112,7 +112,7 @@ def cmd_bench(a):
     methods = [m.strip() for m in a.methods.split(",") if m.strip()] if a.methods else available_methods(target)
     prompts = [dict(r, image_id=r["id"]) for r in load_data(a.data, limit=a.n)] if a.data else None
     report = bench(target, methods, n=a.n, repeats=a.repeats, max_new_tokens=a.max_new_tokens, prompts=prompts, tree=_tree_of(a),
-                   progress=not a.quiet, drafts=drafts)
+                   progress=not a.quiet, drafts=drafts, control=a.control)
     print(report_table(report))
     if a.json: atomic_write_json(report, a.json)
     if a.html: write_html(report, a.html)
@@ -139,6 +139,8 @@ def _bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     _tree_flags(p)
     p.add_argument("--draft", action="append", metavar="LABEL=DIR", help="benchmark a draft folder of your own too (repeatable): "
                    "a tree method's name as LABEL replaces its shipped draft, a new label (dream@seed1) adds a method")
+    p.add_argument("--control", action="store_true", help="also run DREAM with a wrong acceptance rule (untimed): the "
+                   "lossless check must flag it, showing it can catch a bug at this precision")
     p.add_argument("--json", help="write the report here")
     p.add_argument("--html", help="write the HTML report here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -345,10 +347,14 @@ def run(argv=None):
     return SUBCOMMANDS[a.command][2](a)
 
 def main(argv=None):
-    "Entry point of the `dream-wb` console script: exit status 2 with a message on bad input."
-    try: run(argv)
+    "Entry point of the `dream-wb` console script: exit status 2 with a message on bad input, 1 when a benchmark run is invalid."
+    try: res = run(argv)
     except (TargetError, DraftError, DeviceError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    reports = [res] if isinstance(res, dict) and "valid" in res else list(res.values()) if isinstance(res, dict) else []
+    if any(isinstance(r, dict) and r.get("valid") is False for r in reports):
+        print("error: a benchmark run is INVALID under the lossless rule of its precision (see its table): a bug", file=sys.stderr)
+        sys.exit(1)
 
 if __name__ == "__main__" and not {"ipykernel", "execnb"} & set(sys.modules): main()

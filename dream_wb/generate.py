@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['target_probs', 'accept_greedy', 'accept_sampling', 'Step', 'Generation', 'tau', 'tokens_per_s', 'alpha_by_depth',
-           'speculative_generate', 'sample_plain', 'answer_html', 'alpha_figure', 'generation_view', 'generation_panel',
-           'tree_sweep', 'sweep_figure']
+           'speculative_generate', 'sample_plain', 'chi_square_p', 'answer_html', 'alpha_figure', 'generation_view',
+           'generation_panel', 'tree_sweep', 'sweep_figure']
 
 # %% ../nbs/08_generate.ipynb #c003
 import time, warnings
@@ -213,6 +213,17 @@ def sample_plain(target:Target, batch:dict, max_new_tokens:int=64, temperature:f
         tok = _pick(target.verify(pre.cache, [tok], [-1], pre.rope_delta).logits[0, -1], temperature, top_p, g)
         out.append(tok)
     return out
+
+# %% ../nbs/08_generate.ipynb #c023
+def chi_square_p(counts, probs, min_expected=5.0):
+    "p-value of a chi-square goodness-of-fit test (bins with small expected counts merged)."
+    from math import fsum
+    n = counts.sum().item(); e = probs * n
+    big = e >= min_expected
+    obs = torch.cat([counts[big], counts[~big].sum()[None]]); exp = torch.cat([e[big], e[~big].sum()[None]])
+    stat = fsum((((obs - exp) ** 2) / exp.clamp(min=1e-12)).tolist())
+    df = len(obs) - 1
+    return float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64), torch.tensor(stat / 2, dtype=torch.float64)))
 
 # %% ../nbs/08_generate.ipynb #c044n
 _PALETTE = ["#e63946", "#457b9d", "#2a9d55", "#f4a261", "#8e44ad", "#1d3557", "#e76f51", "#2b9348"]

@@ -402,7 +402,7 @@ def _restrict(grid:dict, fix:dict)->dict:
 
 def _predict(row:dict, t:dict, cal:dict, depth:int)->float:
     n, tp = cal["tokens_per_prompt"], cal["prefill_ms"]
-    step = t["verify_ms"] + (depth + 1) * row["level_ms"] + cal["fixed_ms"]
+    step = t["verify_ms"] + depth * row["level_ms"] + cal["fixed_ms"]  # depth - 1 tree levels and the commit
     tree_tau = row["chain_tau"] * cal["tree_over_chain"]
     return (tp + n * cal["vanilla_token_ms"]) / (tp + row["start_ms"] + n * step / tree_tau)
 
@@ -514,7 +514,7 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
               "target_latency": t_target, "calibration": cal, "configs": rows}
     if not here: return model_search(report, hardware, target, big.cfg)
     step_ms = 1000 * statistics.fmean(s.draft_s + s.verify_s for s in steps)
-    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - (depth + 1) * big_row["level_ms"])
+    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - depth * big_row["level_ms"])  # depth - 1 levels and the commit
     for r in rows: r["predicted_speedup"] = _predict(r, t_target, cal, depth)
     rows.sort(key=lambda r: -r["predicted_speedup"])
     best_of = _ablation_best(rows, grid)

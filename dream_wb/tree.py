@@ -104,13 +104,12 @@ def grow_tree(draft:Draft, cache:DraftCache, root_hidden, # (1, 1, H) the draft'
     pool_tok, pool_par, pool_lp, pool_sc = tok.tolist(), [-1] * len(tok), lp.tolist(), lp.tolist()
     frontier = list(range(len(tok)))
     rows, hid = {}, {}  # pool index -> draft cache row, and -> the draft's output there
-    for level in range(1, depth + 1):
+    for level in range(1, depth):  # the deepest level's tokens are scored, never run: nothing would read their outputs
         k, past = len(frontier), cache.length
         allowed = frontier_allowed(frontier, pool_par, rows, base, past, root_hidden.device)
         fins = torch.cat([root_hidden[:, -1:] if pool_par[f] < 0 else hid[pool_par[f]] for f in frontier], 1)
         out = extend(draft, cache, [[pool_tok[f] for f in frontier]], fins, [[base - 1 + level] * k], allowed)
         for r, f in enumerate(frontier): rows[f], hid[f] = past + r, out[:, r:r + 1]
-        if level == depth: break
         lp, tok = (t.tolist() for t in draft.topk(out[0], top_k))  # (k, top_k) each
         cand = []
         for r, f in enumerate(frontier):
