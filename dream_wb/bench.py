@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BENCH_METHODS', 'METHODS', 'RECOMMENDED_VTC', 'TREE', 'BENCH_TREES', 'BENCH_PROMPTS', 'TREE_METHODS', 'DEFINITIONS',
            'VERIFY_SIZES', 'default_tree', 'bench_prompts', 'default_prompts', 'environment', 'run_vanilla', 'run_tree',
-           'run_assisted', 'prompt_speedups', 'median_spread', 'method_summary', 'run_order', 'overheads',
+           'run_assisted', 'prompt_speedups', 'paired_speedup', 'method_summary', 'run_order', 'overheads',
            'verify_latency', 'bench', 'available_methods', 'report_table', 'report_figures', 'write_html']
 
 # %% ../nbs/10_bench.ipynb #c003
@@ -140,25 +140,28 @@ def prompt_speedups(runs:list, vanilla:list)->list:
     "Per prompt: the median over repeats of vanilla's seconds / the method's, each pair run back to back."
     return [statistics.median(speedup(v[i]["seconds"], m[i]["seconds"]) for v, m in zip(vanilla, runs)) for i in range(len(runs[0]))]
 
-def median_spread(xs:list, resamples:int=2000, seed:int=0)->float:
-    "The spread of the median of `xs`: the standard deviation of the medians of bootstrap resamples (fixed seed)."
+def paired_speedup(runs:list, vanilla:list, resamples:int=2000, seed:int=0)->tuple:
+    "Vanilla's total seconds / the method's over the same prompts and repeats, and its bootstrap spread over prompts (fixed seed)."
     import random
-    if len(xs) < 2: return 0.0
+    per = [(sum(v[i]["seconds"] for v in vanilla), sum(m[i]["seconds"] for m in runs)) for i in range(len(runs[0]))]
+    ratio = lambda ps: speedup(sum(a for a, _ in ps), sum(b for _, b in ps))
+    if len(per) < 2: return ratio(per), 0.0
     rng = random.Random(seed)
-    return statistics.pstdev([statistics.median(rng.choices(xs, k=len(xs))) for _ in range(resamples)])
+    return ratio(per), statistics.pstdev([ratio(rng.choices(per, k=len(per))) for _ in range(resamples)])
 
 def method_summary(runs:list, # one list of runner results per repeat
                    vanilla:list # vanilla's runs on the same prompts, the same repeats
                   )->dict:
-    "tau, tokens/s, speedup (median of per-prompt ratios, bootstrap spread), alpha by depth and where the time goes, for one method."
+    "tau, tokens/s, speedup (paired total times, bootstrap spread over prompts), alpha by depth and where the time goes, for one method."
     secs, van = [sum(r["seconds"] for r in rep) for rep in runs], [sum(r["seconds"] for r in rep) for rep in vanilla]
     toks, ups = sum(len(r["tokens"]) for r in runs[0]), prompt_speedups(runs, vanilla)
+    up, up_spread = paired_speedup(runs, vanilla)
     gens = [r["gen"] for rep in runs for r in rep if r["gen"] is not None]
     steps = [s for g in gens for s in g.steps]
     return {"tau": tau([r["gen"] for r in runs[0]]) if gens else _counted_tau(runs[0]),
             "tokens_per_s": toks / statistics.fmean(secs), "tokens_per_s_spread": _summ([toks / s for s in secs])["std"],
-            "speedup": statistics.median(ups), "speedup_spread": median_spread(ups), "speedup_by_prompt": ups,
-            "speedup_total": speedup(sum(van), sum(secs)),
+            "speedup": up, "speedup_spread": up_spread, "speedup_by_prompt": ups, "speedup_median_prompt": statistics.median(ups),
+            "seconds_by_prompt": [[r["seconds"] for r in rep] for rep in runs],
             "seconds": _summ(secs), "new_tokens": toks, "target_passes": sum(r["passes"] for r in runs[0]),
             "ms_per_token": 1000 * statistics.fmean(secs) / toks,
             "alpha_by_depth": alpha_by_depth(gens) if gens else None,
@@ -174,8 +177,8 @@ def run_order(methods:list, prompt:int, repeat:int)->list:
 
 # %% ../nbs/10_bench.ipynb #c009e
 DEFINITIONS = {"tau": "tokens produced by verification passes / verification passes, bonus token included (vanilla = 1)",
-               "speedup": "median over prompts of (vanilla wall time / method wall time on that prompt, median over repeats); spread = bootstrap std of that median",
-               "speedup_total": "vanilla's total wall time / the method's, over every prompt and repeat",
+               "speedup": "vanilla's total wall time / the method's, over the same prompts and repeats run back to back; spread = bootstrap std over prompts",
+               "speedup_median_prompt": "median over prompts of (vanilla's wall time / the method's on that prompt, median over repeats)",
                "tokens_per_s": "new tokens / wall time (prefill included)",
                "alpha_by_depth": "acceptance at draft depth k given depths 1..k-1 were accepted",
                "draft_share": "draft time (tree growing, draft prefill and commits) / wall time",

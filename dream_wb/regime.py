@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['memory_bandwidth', 'weight_bytes', 'verify_costs', 'verify_figure', 'step_ratios', 'bound_table', 'bound_figure',
-           'agreement']
+           'tau_by_dtype', 'agreement']
 
 # %% ../nbs/10b_regime.ipynb #c003
 import statistics, time
@@ -82,6 +82,24 @@ def bound_figure(runs:dict, title:str="speedup: the bound and the measurement, b
         fig.add_trace(go.Bar(x=[r["method"] for r in rows], y=[r["speedup"] for r in rows], name=f"{d}: measured"))
     fig.update_layout(barmode="group", title=title, yaxis_title="x over vanilla", height=380)
     return fig
+
+# %% ../nbs/10b_regime.ipynb #c023c
+@torch.no_grad()
+def tau_by_dtype(name:str="shapes-smol", draft:str="dream", n:int=12, max_new_tokens:int=64)->dict:
+    "Tree tau of `draft` on `n` benchmark prompts for each (target dtype, draft dtype) pair, the benchmark's tree."
+    from dream_wb.bench import default_tree, default_prompts
+    from dream_wb.train import resolve_draft
+    from dream_wb.generate import speculative_generate, tau
+    out = {}
+    for tdt in (torch.float32, torch.bfloat16):
+        t = load_target(name, dtype=tdt)
+        prompts, tree = default_prompts(t, n), default_tree(t)
+        batches = [t.encode(r["image"], r["prompt"]) for r in prompts]
+        for ddt in (torch.float32, torch.bfloat16):
+            d = resolve_draft(draft, t).to(ddt)
+            key = f"target {str(tdt)[6:]}, draft {str(ddt)[6:]}"
+            out[key] = tau([speculative_generate(t, d, b, max_new_tokens, **tree) for b in batches])
+    return {"target": name, "draft": draft, "n": n, "tree": tree, "cpu": cpu_info(), "tau": out}
 
 # %% ../nbs/10b_regime.ipynb #c025
 def agreement(reports:dict)->dict:

@@ -9,7 +9,7 @@ __all__ = ['GRID', 'DEPTH_BLOCKS', 'TRAINABLE_STRATEGIES', 'HARDWARE', 'KERNELS'
            'extract_subnet', 'sub_losses', 'sample_subnets', 'sandwich_loss', 'train_supernet', 'save_supernet',
            'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms', 'head_params',
            'roofline_target', 'roofline_draft', 'roofline_latency', 'spearman', 'model_search', 'search',
-           'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched', 'run_dream_s']
+           'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched', 'run_dream_s', 'measure_search']
 
 # %% ../nbs/11_search.ipynb #c003
 import itertools, json, math, random, statistics, time, warnings
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
 
-from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms
+from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms, cpu_info
 from .target import Target, TargetError
 from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, make_draft, load_draft, save_draft,
                             shift_features, causal_allowed, start, extend, n_params, draft_card)
@@ -31,6 +31,7 @@ from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_accept
                             shipped_draft_path, with_default_vocab, resolve_draft, live_curves, curves_figure)
 from .generate import speculative_generate, tau
 from .bench import TREE, bench_prompts, default_tree, default_prompts, verify_latency
+from .lossless import lossless_check
 
 # %% ../nbs/11_search.ipynb #c006
 class SearchError(DraftError):
@@ -424,7 +425,7 @@ def spearman(a:list, b:list)->float:
 
 # %% ../nbs/11_search.ipynb #c052
 def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, tree:dict, repeats:int)->dict:
-    "Vanilla and each draft on the same prompts, interleaved, `repeats` times: speedup (mean over repeats), tau, lossless."
+    "Vanilla and each draft on the same prompts, interleaved, `repeats` times: speedup (mean over repeats), tau, lossless (its precision's rule)."
     secs = {k: [] for k in ["vanilla", *drafts]}
     toks, gens = {}, {}
     for _ in range(repeats):
@@ -437,7 +438,8 @@ def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, 
     for name in drafts:
         ups = [speedup(v, s) for v, s in zip(secs["vanilla"], secs[name])]
         out[name] = {"speedup": statistics.fmean(ups), "speedup_spread": statistics.pstdev(ups) if len(ups) > 1 else 0.0,
-                     "tau": tau(gens[name]), "lossless": [g.tokens for g in gens[name]] == toks["vanilla"], "gens": gens[name]}
+                     "tau": tau(gens[name]), "gens": gens[name],
+                     "lossless": lossless_check(target, batches, toks["vanilla"], {name: [[g.tokens for g in gens[name]]]})["valid"]}
     return out
 
 def _sub_of(r:dict)->SubNet: return SubNet(**{f.name: r[f.name] for f in fields(SubNet)})
@@ -619,3 +621,42 @@ def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the super
                                                  | {"configs": reports[hw]["configs"][:10]} for hw in others}}
     save_searched(target, sn, report, out_dir, sn_card)
     return draft_card(out_dir)
+
+# %% ../nbs/11_search.ipynb #c088
+@torch.no_grad()
+def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's config (the full DREAM draft's)
+                   confirm:Draft=None, # a searched draft with real weights: calibrates the per-step overhead and is confirmed
+                   latency_repeats:int=15, max_new_tokens:int=64, repeats:int=2)->dict:
+    "Re-price a search `report` for this machine in `target`'s dtype: acceptance as measured, every cost measured here."
+    if report["target_fingerprint"] != target.fingerprint:
+        raise SearchError(f"This search report was made for target {report['target']!r}, not {target.name!r}.")
+    tree = report["tree"]
+    depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
+    batches = [target.encode(r["image"], r["prompt"]) for r in default_prompts(target, len(report["prompts"]), "validation")]
+    t = target_latency(target, batches[:2], total, latency_repeats)
+    sn = SuperDream(cfg, target, report["grid"]).to(target.dtype).eval()  # random weights: a pass costs what its shapes cost
+    rows = []
+    for r in tqdm(report["configs"], desc=f"costs ({str(target.dtype).replace('torch.', '')})"):
+        lat = draft_latency(extract_subnet(sn, _sub_of(r), target), target, batches[:2], top_k, latency_repeats)
+        rows.append({**{k: v for k, v in r.items() if k not in ("level_ms", "start_ms", "predicted_speedup")}, **lat})
+    cal = {"tokens_per_prompt": report["calibration"]["tokens_per_prompt"], "tree_over_chain": report["calibration"]["tree_over_chain"],
+           "vanilla_token_ms": t["decode_ms"], "fixed_ms": 0.0,
+           "prefill_ms": statistics.median(median_ms(lambda: target.prefill(b), 3, target.device) for b in batches[:2])}
+    confirmed = []
+    if confirm is not None:
+        sub = SubNet(heads=confirm.cfg.num_heads / cfg.num_heads, keep=confirm.cfg.keep_ratio, injection=confirm.cfg.injection,
+                     depth=confirm.cfg.n_blocks, mlp=confirm.cfg.intermediate_size / cfg.intermediate_size)
+        meas = _measure_real(target, {sub.name: confirm}, batches, max_new_tokens, tree, repeats)[sub.name]
+        own = next(r for r in rows if _sub_of(r) == sub)
+        step_ms = 1000 * statistics.fmean(s.draft_s + s.verify_s for g in meas["gens"] for s in g.steps)
+        cal["fixed_ms"] = max(0.0, step_ms - t["verify_ms"] - depth * own["level_ms"])
+        confirmed = [{"config": sub.name, **asdict(sub), "predicted_speedup": _predict(own, t, cal, depth), "measured_speedup": meas["speedup"],
+                      "speedup_spread": meas["speedup_spread"], "tau": meas["tau"], "lossless": meas["lossless"]}]
+    for r in rows: r["predicted_speedup"] = _predict(r, t, cal, depth)
+    rows.sort(key=lambda r: -r["predicted_speedup"])
+    dt, cpu = str(target.dtype).replace("torch.", ""), cpu_info()
+    return {"target": report["target"], "target_fingerprint": report["target_fingerprint"], "hardware": f"cpu-{dt}",
+            "hardware_profile": {"name": "this machine, measured", "dtype": dt, "cpu": cpu["model"], "cpu_flags": cpu["flags"],
+                                 "threads": torch.get_num_threads()},
+            "grid": report["grid"], "tree": tree, "prompts": report["prompts"], "target_latency": t, "calibration": cal, "configs": rows,
+            "confirmed": confirmed, "chosen": asdict(_sub_of(rows[0])), "ablation": {k: _sub_of(v).name for k, v in _ablation_best(rows, report["grid"]).items()}}
