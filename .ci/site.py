@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_site"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 PLOTLY = "application/vnd.plotly.v1+json"
+PROGRESS = re.compile(r"\d+%\||\[\d+:\d+")  # tqdm's text form of a progress bar widget ("42%|", "[00:03<00:10")
 NOTE = ('<div class="dwb-widget-note" style="border:1px dashed #999;padding:6px;color:#555">Interactive panel '
         '(ipywidgets): it needs a live kernel. Open this notebook in JupyterLab to use it.</div>')
 
@@ -38,6 +39,8 @@ def _outputs(nb)->dict:
             if PLOTLY in data:
                 n["figures"] += 1
                 o["data"] = {"text/html": _figure_html(data[PLOTLY], n["figures"])}
+            elif WIDGET in data and PROGRESS.search(str(data.get("text/plain", ""))):
+                continue  # a tqdm progress bar: nothing to show on a static page
             elif WIDGET in data:
                 n["widgets"] += 1
                 o["data"] = {"text/html": NOTE}
@@ -66,6 +69,7 @@ def build(src=SITE / "executed", out=SITE)->list:
     pages = []
     for p in nbs:
         nb = nbformat.read(p, as_version=4)
+        nb.metadata.pop("widgets", None)  # the live kernel's widget state: its embed script would fetch from unpkg.com
         counts = _outputs(nb)
         body, _ = exporter.from_notebook_node(nb)
         (out / f"{p.stem}.html").write_text(_offline(body))
