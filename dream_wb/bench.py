@@ -9,7 +9,7 @@ __all__ = ['BENCH_METHODS', 'METHODS', 'RECOMMENDED_VTC', 'TREE', 'BENCH_TREES',
            'verify_latency', 'bench', 'available_methods', 'report_table', 'report_figures', 'write_html']
 
 # %% ../nbs/10_bench.ipynb #c003
-import json, math, os, platform, statistics, sys, time, warnings
+import json, math, os, platform, random, statistics, sys, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import torch, transformers
 from tqdm.auto import tqdm
 
 from .shapes import image_rows, SPLIT_SEED_BASE, atomic_write_json
-from .core import text_table, speedup, Clock, from_entry, median_ms, dtype_choice, cpu_info
+from .core import text_table, speedup, Clock, from_entry, median_ms, dtype_choice, cpu_info, dtype_name
 from .target import Target, TargetError, load_target
 from .draft import DraftError
 from .train import resolve_draft, load_text_draft
@@ -60,10 +60,9 @@ def environment(target:Target=None)->dict:
            "threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(), "dtype": "float32",
            "cpu_capability": torch.backends.cpu.get_cpu_capability()}  # AVX2 / AVX512 / AMX: which kernels bf16 gets
     if target is not None:
-        auto = dtype_choice(target.device)
-        env.update(device=str(target.device), dtype=str(target.dtype).replace("torch.", ""), auto_dtype=auto["dtype"],
-                   dtype_reason=auto["reason"] if auto["dtype"] == str(target.dtype).replace("torch.", "") else
-                   f"asked for; auto would pick {auto['dtype']} ({auto['reason']})")
+        auto, dt = dtype_choice(target.device), dtype_name(target.dtype)
+        env.update(device=str(target.device), dtype=dt, auto_dtype=auto["dtype"],
+                   dtype_reason=auto["reason"] if auto["dtype"] == dt else f"asked for; auto would pick {auto['dtype']} ({auto['reason']})")
     return env
 
 # %% ../nbs/10_bench.ipynb #c007c
@@ -142,7 +141,6 @@ def prompt_speedups(runs:list, vanilla:list)->list:
 
 def paired_speedup(runs:list, vanilla:list, resamples:int=2000, seed:int=0)->tuple:
     "Vanilla's total seconds / the method's over the same prompts and repeats, and its bootstrap spread over prompts (fixed seed)."
-    import random
     per = [(sum(v[i]["seconds"] for v in vanilla), sum(m[i]["seconds"] for m in runs)) for i in range(len(runs[0]))]
     ratio = lambda ps: speedup(sum(a for a, _ in ps), sum(b for _, b in ps))
     if len(per) < 2: return ratio(per), 0.0
@@ -153,7 +151,7 @@ def method_summary(runs:list, # one list of runner results per repeat
                    vanilla:list # vanilla's runs on the same prompts, the same repeats
                   )->dict:
     "tau, tokens/s, speedup (paired total times, bootstrap spread over prompts), alpha by depth and where the time goes, for one method."
-    secs, van = [sum(r["seconds"] for r in rep) for rep in runs], [sum(r["seconds"] for r in rep) for rep in vanilla]
+    secs = [sum(r["seconds"] for r in rep) for rep in runs]
     toks, ups = sum(len(r["tokens"]) for r in runs[0]), prompt_speedups(runs, vanilla)
     up, up_spread = paired_speedup(runs, vanilla)
     gens = [r["gen"] for rep in runs for r in rep if r["gen"] is not None]
@@ -174,6 +172,21 @@ def run_order(methods:list, prompt:int, repeat:int)->list:
     "The order the methods run on one prompt: rotated by one place per prompt and per repeat."
     k = (prompt + repeat) % len(methods)
     return methods[k:] + methods[:k]
+
+# %% ../nbs/10_bench.ipynb #c009r
+def _run_all(runners:dict, batches:list, repeats:int, progress:bool)->dict:
+    "method -> one list of results (one per prompt) per repeat, the methods back to back on each prompt in `run_order`."
+    names = list(runners)
+    res = {m: [[None] * len(batches) for _ in range(repeats)] for m in names}
+    with tqdm(total=repeats * len(names) * len(batches), desc="bench", disable=not progress) as bar:
+        for r in range(repeats):
+            for i, b in enumerate(batches):
+                for m in run_order(names, i, r):
+                    res[m][r][i] = runners[m](b); bar.update(1)
+    return res
+
+def _tokens(runs:list)->list: return [[x["tokens"] for x in rep] for rep in runs]
+
 
 # %% ../nbs/10_bench.ipynb #c009e
 DEFINITIONS = {"tau": "tokens produced by verification passes / verification passes, bonus token included (vanilla = 1)",
@@ -218,19 +231,6 @@ def verify_latency(target:Target, batches:list, sizes=VERIFY_SIZES, repeats:int=
 
 
 # %% ../nbs/10_bench.ipynb #c009f
-def _run_all(runners:dict, batches:list, repeats:int, progress:bool)->dict:
-    "method -> one list of results (one per prompt) per repeat, the methods back to back on each prompt in `run_order`."
-    names = list(runners)
-    res = {m: [[None] * len(batches) for _ in range(repeats)] for m in names}
-    with tqdm(total=repeats * len(names) * len(batches), desc="bench", disable=not progress) as bar:
-        for r in range(repeats):
-            for i, b in enumerate(batches):
-                for m in run_order(names, i, r):
-                    res[m][r][i] = runners[m](b); bar.update(1)
-    return res
-
-def _tokens(runs:list)->list: return [[x["tokens"] for x in rep] for rep in runs]
-
 def bench(target:Target, methods=METHODS, n:int=10, repeats:int=3, max_new_tokens:int=64, tree:dict=None, vtc:dict=None,
           prompts:list=None, verify_sizes=VERIFY_SIZES, verify_repeats:int=10, progress:bool=True,
           drafts:dict=None, # label -> a draft folder (or shipped name): replaces a tree method's draft, or adds a method so labelled
@@ -253,18 +253,18 @@ def bench(target:Target, methods=METHODS, n:int=10, repeats:int=3, max_new_token
         with wrong_acceptance(): extra["control: wrong rule"] = [[speculative_generate(target, d, b, max_new_tokens, **tree).tokens for b in batches]]
     check = lossless_check(target, batches, reference, {**{m: _tokens(res[m]) for m in methods}, **extra})
     checked = {m: check["methods"][m] for m in methods}
+    valid = all(c["valid"] for c in checked.values())
     report = {"env": environment(target), "config": {"target": target.name, "methods": methods, "n": len(batches), "repeats": repeats,
               "max_new_tokens": max_new_tokens, "tree": tree, "vtc": vtc, "prompt_image_ids": [r["image_id"] for r in prompts],
               "decoding": "greedy, batch size 1", "order": "per prompt, methods back to back, rotating", "definitions": DEFINITIONS,
               "drafts": {l: str(p) for l, p in (drafts or {}).items()}},
               "methods": {m: method_summary(res[m], res["vanilla"]) for m in methods},
-              "valid": all(c["valid"] for c in checked.values()),
-              "lossless": dict(check, methods=checked, valid=all(c["valid"] for c in checked.values())),
+              "valid": valid, "lossless": dict(check, methods=checked, valid=valid),
               "reference_spread": check["methods"].get("plain, no cache"), "control": check["methods"].get("control: wrong rule")}
     sizes = sorted(set(verify_sizes) | {tree["total_tokens"] + 1})  # the run's own tree among them
     report["verify_ms_by_tree_size"] = {str(N): ms for N, ms in verify_latency(target, batches[:2], sizes, verify_repeats).items()}
     overheads(report)
-    if not report["valid"]:
+    if not valid:
         bad = [m for m, c in checked.items() if not c["valid"]]
         warnings.warn(f"INVALID RUN: {bad} part from vanilla greedy decoding beyond the {check['rule']} rule of {check['dtype']} "
                       f"({RULES[check['rule']]}). Speculative decoding must be lossless: this is a bug.")

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['DTYPES', 'FAST_DTYPE_FLAGS', 'CPU_FLAGS_SHOWN', 'atomic_dir', 'atomic_write_json', 'tree_depths', 'ancestor_matrix',
-           'additive_mask', 'warmup_cosine', 'train_step', 'text_table', 'speedup', 'DeviceError', 'resolve_device',
-           'cpu_info', 'dtype_choice', 'resolve_dtype', 'Clock', 'median_ms', 'from_entry', 'has_train_state',
-           'save_train_state', 'load_train_state']
+           'additive_mask', 'warmup_cosine', 'train_step', 'text_table', 'speedup', 'DeviceError', 'dtype_name',
+           'resolve_device', 'cpu_info', 'dtype_choice', 'resolve_dtype', 'Clock', 'median_ms', 'from_entry',
+           'has_train_state', 'save_train_state', 'load_train_state']
 
 # %% ../nbs/00_core.ipynb #c003
 import json, math, os, platform, shutil, statistics, tempfile, time, warnings
@@ -103,6 +103,10 @@ class DeviceError(ValueError):
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
+def dtype_name(dtype:torch.dtype)->str:
+    "A torch dtype's short name, as reports and `--dtype` spell it ('bfloat16')."
+    return str(dtype).replace("torch.", "")
+
 def resolve_device(device=None # 'cpu', 'cuda', 'cuda:1', a torch.device, or None for the default
                   )->torch.device:
     "The device to run on: `device`, or cuda when torch sees a GPU, else cpu."
@@ -155,7 +159,7 @@ def resolve_dtype(dtype=None, # 'float32', 'bfloat16', 'float16', a torch.dtype,
     if isinstance(dtype, str) and dtype not in DTYPES:
         raise DeviceError(f"Unknown dtype {dtype!r}; expected one of {', '.join(DTYPES)} or auto.")
     dt = DTYPES[dtype] if isinstance(dtype, str) else dtype
-    name = str(dt).replace("torch.", "")
+    name = dtype_name(dt)
     if name in FAST_DTYPE_FLAGS and resolve_device(device).type == "cpu":
         have = set(cpu_info()["flags"])
         if not have & set(FAST_DTYPE_FLAGS[name]):

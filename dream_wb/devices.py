@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .core import resolve_device, resolve_dtype, text_table, Clock
+from .core import resolve_device, resolve_dtype, text_table, Clock, dtype_name
 from .target import FAMILIES, load_target
 from .shapes import build_split, image_rows, SPLIT_SEED_BASE
 from .features import extract_features
@@ -32,7 +32,7 @@ def family_lossless(family:str, device, dtype=torch.float32, n:int=12)->dict:
     dr = make_draft(t, "dream", seed=1).to(dtype)
     plain = t.greedy(b, n, eos_token_id=-1)
     spec = speculative_generate(t, dr, b, max_new_tokens=n, eos_token_id=-1, **TREE_SMALL).tokens
-    return {"check": f"lossless greedy, tiny {family}", "device": str(t.device), "dtype": str(dtype).replace("torch.", ""),
+    return {"check": f"lossless greedy, tiny {family}", "device": str(t.device), "dtype": dtype_name(dtype),
             "ok": spec == plain, "detail": f"{len(plain)} tokens"}
 
 # %% ../nbs/12_devices.ipynb #4736db53
@@ -45,7 +45,7 @@ def shipped_lossless(name:str, device, dtype=torch.float32, n_prompts:int=2, max
         r = image_rows(SPLIT_SEED_BASE["test"] + 500 + i)[0]
         b = t.encode(r["image"], r["prompt"])
         ok.append(speculative_generate(t, dr, b, max_new_tokens).tokens == t.greedy(b, max_new_tokens))
-    return {"check": f"lossless greedy, {name} + shipped dream", "device": str(t.device), "dtype": str(t.dtype).replace("torch.", ""),
+    return {"check": f"lossless greedy, {name} + shipped dream", "device": str(t.device), "dtype": dtype_name(t.dtype),
             "ok": all(ok), "detail": f"{sum(ok)}/{len(ok)} prompts"}
 
 # %% ../nbs/12_devices.ipynb #cd88977d
@@ -58,7 +58,7 @@ def train_step_check(name:str, device, dtype=torch.float32, steps:int=2)->dict:
     rows = draft_rows(store, t)
     h = train_draft(d, rows, rows[:1], steps=steps, batch_size=2, eval_every=steps, depth=2, progress=False)
     loss = h[-1]["train_loss"]
-    return {"check": f"draft training, {name}", "device": str(next(d.parameters()).device), "dtype": str(t.dtype).replace("torch.", ""),
+    return {"check": f"draft training, {name}", "device": str(next(d.parameters()).device), "dtype": dtype_name(t.dtype),
             "ok": bool(torch.isfinite(torch.tensor(loss))), "detail": f"loss {loss:.3f} after {steps} steps"}
 
 # %% ../nbs/12_devices.ipynb #66911220

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 
 import torch
 
-from .target import Target, TargetError, load_target, extend_batch, BUILTIN_TARGETS
+from .core import dtype_name
+from .target import Target, load_target, extend_batch, BUILTIN_TARGETS
 from .generate import accept_greedy
 import dream_wb.generate as _generate
 
@@ -111,7 +112,7 @@ def lossless_check(target:Target, batches:list, # the prompts, as `target.encode
         n = sum(len(rep) for rep in reps)
         report[m] = {"outputs": n, "identical": n - len(rows), "partings": rows, "largest_gap": max(gaps) if gaps else None,
                      "valid": all(r["near_tie"] for r in rows)}
-    return {"dtype": str(target.dtype).replace("torch.", ""), "rule": "exact" if exact else "near-tie",
+    return {"dtype": dtype_name(target.dtype), "rule": "exact" if exact else "near-tie",
             "near_tie_spacings": NEAR_TIE_SPACINGS, "methods": report, "valid": all(r["valid"] for r in report.values())}
 
 # %% ../nbs/09b_lossless.ipynb #c027

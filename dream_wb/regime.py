@@ -7,12 +7,15 @@ __all__ = ['memory_bandwidth', 'weight_bytes', 'verify_costs', 'verify_figure', 
            'tau_by_dtype', 'agreement']
 
 # %% ../nbs/10b_regime.ipynb #c003
-import statistics, time
+import statistics
 
 import torch
 
-from .core import Clock, median_ms, dtype_choice, cpu_info, text_table
+from .core import median_ms, dtype_choice, dtype_name, cpu_info, text_table
 from .target import Target, load_target
+from .bench import default_tree, default_prompts, verify_latency
+from .train import resolve_draft
+from .generate import speculative_generate, tau
 
 # %% ../nbs/10b_regime.ipynb #c008
 def memory_bandwidth(mb:int=256, # size of the copied tensor; well past the caches
@@ -34,11 +37,10 @@ def weight_bytes(target:Target)->int:
 # %% ../nbs/10b_regime.ipynb #c011
 def verify_costs(name:str, dtype, sizes=(1, 2, 4, 9, 16, 32, 64), n_prompts:int=1, repeats:int=5, bandwidth:float=None)->dict:
     "ms of one target pass over N tree nodes, by N, for target `name` in `dtype`, with the memory roof of its weights."
-    from dream_wb.bench import default_prompts, verify_latency
     t = load_target(name, dtype=dtype)
     batches = [t.encode(r["image"], r["prompt"]) for r in default_prompts(t, n_prompts)]
     bw = bandwidth or memory_bandwidth()
-    return {"dtype": str(t.dtype).replace("torch.", ""), "weight_MB": weight_bytes(t) / 1e6, "bandwidth_GBps": bw,
+    return {"dtype": dtype_name(t.dtype), "weight_MB": weight_bytes(t) / 1e6, "bandwidth_GBps": bw,
             "roof_ms": weight_bytes(t) / (bw * 1e9) * 1000, "verify_ms": verify_latency(t, batches, sizes, repeats)}
 
 # %% ../nbs/10b_regime.ipynb #c013
@@ -87,9 +89,6 @@ def bound_figure(runs:dict, title:str="speedup: the bound and the measurement, b
 @torch.no_grad()
 def tau_by_dtype(name:str="shapes-smol", draft:str="dream", n:int=12, max_new_tokens:int=64)->dict:
     "Tree tau of `draft` on `n` benchmark prompts for each (target dtype, draft dtype) pair, the benchmark's tree."
-    from dream_wb.bench import default_tree, default_prompts
-    from dream_wb.train import resolve_draft
-    from dream_wb.generate import speculative_generate, tau
     out = {}
     for tdt in (torch.float32, torch.bfloat16):
         t = load_target(name, dtype=tdt)
@@ -97,7 +96,7 @@ def tau_by_dtype(name:str="shapes-smol", draft:str="dream", n:int=12, max_new_to
         batches = [t.encode(r["image"], r["prompt"]) for r in prompts]
         for ddt in (torch.float32, torch.bfloat16):
             d = resolve_draft(draft, t).to(ddt)
-            key = f"target {str(tdt)[6:]}, draft {str(ddt)[6:]}"
+            key = f"target {dtype_name(tdt)}, draft {dtype_name(ddt)}"
             out[key] = tau([speculative_generate(t, d, b, max_new_tokens, **tree) for b in batches])
     return {"target": name, "draft": draft, "n": n, "tree": tree, "cpu": cpu_info(), "tau": out}
 

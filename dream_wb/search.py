@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
 
-from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms, cpu_info
+from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms, cpu_info, dtype_name
 from .target import Target, TargetError
 from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, make_draft, load_draft, save_draft,
                             shift_features, causal_allowed, start, extend, n_params, draft_card)
@@ -636,7 +636,7 @@ def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's
     t = target_latency(target, batches[:2], total, latency_repeats)
     sn = SuperDream(cfg, target, report["grid"]).to(target.dtype).eval()  # random weights: a pass costs what its shapes cost
     rows = []
-    for r in tqdm(report["configs"], desc=f"costs ({str(target.dtype).replace('torch.', '')})"):
+    for r in tqdm(report["configs"], desc=f"costs ({dtype_name(target.dtype)})"):
         lat = draft_latency(extract_subnet(sn, _sub_of(r), target), target, batches[:2], top_k, latency_repeats)
         rows.append({**{k: v for k, v in r.items() if k not in ("level_ms", "start_ms", "predicted_speedup")}, **lat})
     cal = {"tokens_per_prompt": report["calibration"]["tokens_per_prompt"], "tree_over_chain": report["calibration"]["tree_over_chain"],
@@ -654,7 +654,7 @@ def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's
                       "speedup_spread": meas["speedup_spread"], "tau": meas["tau"], "lossless": meas["lossless"]}]
     for r in rows: r["predicted_speedup"] = _predict(r, t, cal, depth)
     rows.sort(key=lambda r: -r["predicted_speedup"])
-    dt, cpu = str(target.dtype).replace("torch.", ""), cpu_info()
+    dt, cpu = dtype_name(target.dtype), cpu_info()
     return {"target": report["target"], "target_fingerprint": report["target_fingerprint"], "hardware": f"cpu-{dt}",
             "hardware_profile": {"name": "this machine, measured", "dtype": dt, "cpu": cpu["model"], "cpu_flags": cpu["flags"],
                                  "threads": torch.get_num_threads()},

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .shapes import atomic_write_json, SPLIT_SEED_BASE, build_split
 from .target import Target, TargetError, load_target, DATA_DIR
-from .core import save_train_state, load_train_state, has_train_state, warmup_cosine, train_step, additive_mask
+from .core import save_train_state, load_train_state, has_train_state, warmup_cosine, train_step, additive_mask, dtype_name
 from .features import load_feature_store, extract_features
 from .draft import (Draft, DraftError, KINDS, DRAFT_KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
                             causal_allowed, DraftCache, draft_card, set_draft_vocab, load_draft_vocab)
@@ -337,7 +337,7 @@ def train_and_save(target:Target, kind:str, train_store, val_store, out_dir, # w
     if not PartialState().is_main_process: return {}  # under `accelerate launch` the main process saves and evaluates
     minutes = max([h.get("minutes", 0) for h in history], default=(time.time() - t0) / 60)
     card = {"kind": kind, "target": target.name, "target_fingerprint": target.fingerprint,
-            "params": n_params(draft), "target_params": n_params(target.model), "dtype": str(dtype).replace("torch.", ""),
+            "params": n_params(draft), "target_params": n_params(target.model), "dtype": dtype_name(dtype),
             "train_rows": len(rows), "train_tokens": int(sum(len(r["input_ids"]) for r in rows)),
             "train_store": _store_spec(train_store), "val_store": _store_spec(val_store),
             "settings": {"seed": seed, **(overrides or {}), **{k: v for k, v in train_kw.items() if k not in ("callback", "progress")}},
