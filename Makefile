@@ -3,7 +3,7 @@
 #   make test   every notebook run top to bottom as Jupyter's Run All does (flags off, data/ left unchanged), plus
 #               library/notebook/README sync checks; also builds the site and records the run in _site/run-all.json
 #   make record-run-all   copy that record to data/results/run-all.json (the index's table) and regenerate README.md
-#   make docs   the same run, then says where the HTML site of the lessons is (_site/index.html, works offline)
+#   make docs   the same run, then says where the HTML site of the lessons is (_site/html/index.html, works offline)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -30,7 +30,7 @@ test: $(STAMP)
 	@bash .ci/test_notebooks
 
 docs: $(STAMP)
-	@bash .ci/test_notebooks; echo "open _site/index.html in a browser (offline)"
+	@bash .ci/test_notebooks; echo "open _site/html/index.html in a browser (works offline, from the file system)"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,10 +1,10 @@
 """The notebooks' widgets tested as a reader uses them: a real JupyterLab, a real browser (Debian's chromium,
 driven by Playwright for Python).
 
-    .venv/bin/python tests/browser/run.py                 # every panel, then every page of _site/ (if built)
+    .venv/bin/python tests/browser/run.py                 # every panel, then every page of _site/html/ (if built)
     .venv/bin/python tests/browser/run.py --only 08       # one notebook (a substring of its name; 'pages' = the site)
     .venv/bin/python tests/browser/run.py --break depth   # the 'depth' callback raises on purpose: the suite must fail
-    .venv/bin/python tests/browser/run.py --site DIR      # the pages of another built site (default _site/)
+    .venv/bin/python tests/browser/run.py --site DIR      # the pages of another built site (default _site/html/)
     env: DWB_BROWSER_BREAK (= --break), DWB_BROWSER_TIMEOUT (seconds for the whole suite, default 1200),
          DWB_CHROMIUM (the browser binary; default /usr/bin/chromium)
 
@@ -15,8 +15,11 @@ the browser and moves each control as a person does (arrow keys on a focused sli
 dropdown, a click on a toggle button). After each move it waits for the kernel to go idle and checks that the
 figure the control drives changed (plotly's data, or the picture), that no output holds a traceback or "Error
 displaying widget", that the kernel logged no exception, and that the browser console shows no error. Then every
-page of the documentation site (_site/*.html, built by .ci/site.py) is opened offline: no console error, and each
-plotly figure drew an SVG with data. On a failure, screenshots of the panel before and after the move go to
+page of the documentation site (_site/html/*.html, built by .ci/site.py with MkDocs) is opened offline from the file
+system: no console error and no request to the network, each plotly figure drew an SVG with data (as many as the build
+made), the title and description are the notebook's, no code block shows a `#|` directive and no front matter or
+`In [ ]:` prompt shows, the sidebar lists every page, and every local link (fragments included) resolves. Then the
+site's search is typed into as a person types and must list the lesson that defines the function searched for. On a failure, screenshots of the panel before and after the move go to
 tests/browser/screenshots/. One test = one control or one page; the last line is "N passed, N failed, N skipped".
 The server, its kernels and the browser are always shut down.
 
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NBS, SITE = ROOT / "nbs", ROOT / "_site"
+NBS, SITE = ROOT / "nbs", ROOT / "_site" / "html"
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 BIN = Path(sys.executable).parent
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -466,11 +469,40 @@ def _close(page, lab:Lab):
     try: page.close()
     except Exception: pass
 
+JS_PAGE = """() => {
+  const main = document.querySelector('.md-content') || document.body;
+  const local = [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
+    .filter(h => h && !/^(https?:|mailto:|data:|javascript:)/.test(h));
+  const h1 = main.querySelector('h1');
+  return {h1: h1 ? [...h1.childNodes].filter(n => !(n.classList && n.classList.contains('headerlink'))).map(n => n.textContent).join('') : '',
+          description: (main.querySelector('.dwb-description') || {}).innerText || '',
+          nav: [...document.querySelectorAll('.md-sidebar--primary a.md-nav__link[href]')].map(a => a.getAttribute('href')),
+          local, ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+          directives: [...main.querySelectorAll('pre')].map(p => p.innerText).filter(t => /^\\s*#\\|/m.test(t)).map(t => t.slice(0, 120)),
+          text: main.innerText};
+}"""
+FRONT_MATTER = re.compile(r"^---\s*$|^\s*(output-file|description|title):\s|\bIn \[\s*\d*\]:", re.M)
+
+def check_links(p:Path, info:dict, site:Path)->list:
+    "Every local link of the page resolves: its file exists under the site, and a fragment names an element of its page."
+    bad, ids = [], {}
+    for h in dict.fromkeys(info["local"]):
+        path, _, frag = h.partition("#")
+        target = (p.parent / path).resolve() if path else p
+        if path and target.is_dir(): target = target / "index.html"
+        if not target.is_file() or site.resolve() not in (target, *target.parents): bad.append(f"link {h!r} leads nowhere"); continue
+        if frag and target == p and frag not in info["ids"]: bad.append(f"link {h!r}: no element with that id on the page")
+        elif frag and target != p:
+            if target not in ids: ids[target] = set(re.findall(r'\bid="([^"]+)"', target.read_text(errors="replace")))
+            if frag not in ids[target]: bad.append(f"link {h!r}: no element with that id in {target.name}")
+    return bad
+
 def test_pages(ctx, res:Results, deadline:float, site:Path=SITE):
-    pages = sorted(site.glob("*.html"))
+    pages = site_pages(site)
     if not pages:
         res.add("documentation pages", "skip", f"no {site}/*.html: build the site first (make docs, or .ci/site.py "
                 "after .ci/run_nb.py kept executed notebooks in _site/executed/)"); return
+    meta = {x["page"]: x for x in json.loads((site / "pages.json").read_text())} if (site / "pages.json").exists() else {}
     for p in pages:
         name, t1 = f"page {p.name}", time.time()
         if time.time() > deadline: res.add(name, "fail", "the suite ran out of time before this page"); continue
@@ -487,13 +519,52 @@ def test_pages(ctx, res:Results, deadline:float, site:Path=SITE):
                                             timeout=30000, polling=250)
                 except Exception: pass
                 figs = page.evaluate(JS_SITE_FIGS)
+            info = page.evaluate(JS_PAGE)
             bad = errs + [f"fetches {u} (pages must work offline)" for u in outside[:3]]
             bad += [f"figure {f['id']} not drawn ({f})" for f in figs if not (f["svg"] and f["traces"] and f["drawn"])]
+            m = meta.get(p.name)
+            if m is not None and m.get("figures", 0) != len(figs): bad.append(f"{m['figures']} figures built, {len(figs)} on the page")
+            if m is not None and info["h1"].strip() != m["title"]: bad.append(f"title {info['h1']!r}, expected {m['title']!r}")
+            if m is not None and m.get("description") and info["description"].strip() != m["description"]:
+                bad.append(f"description {info['description'][:80]!r} missing or not {m['description'][:80]!r}")
+            bad += [f"directive shown in a code block: {t!r}" for t in info["directives"]]
+            bad += [f"front matter or a prompt shows: {x.group(0)!r}" for x in list(FRONT_MATTER.finditer(info["text"]))[:3]]
+            navs = {(p.parent / h.partition("#")[0]).resolve().name for h in info["nav"] if h.partition("#")[0]} | ({p.name} if info["nav"] else set())
+            missing = sorted({q.name for q in pages} - navs)
+            if missing: bad.append(f"the sidebar lacks {missing[:5]}")
+            bad += check_links(p, info, site)[:5]
             if bad:
                 s = shot(page, f"{p.stem}-page"); raise AssertionError(" | ".join(bad) + (f" [screenshot {s}]" if s else ""))
-            res.add(name, "pass", f"{len(figs)} plotly figures drawn ({sum(f['drawn'] for f in figs)} marks)", time.time() - t1)
+            res.add(name, "pass", f"{len(figs)} plotly figures drawn ({sum(f['drawn'] for f in figs)} marks), "
+                    f"{len(set(info['local']))} local links resolve", time.time() - t1)
         except Exception as e: res.add(name, "fail", str(e)[:1500], time.time() - t1)
         finally: page.close()
+    test_search(ctx, res, site)
+
+SEARCH = ("grow_tree", "07_tree.html")  # a query, and the page its results must list (the lesson that defines grow_tree)
+
+def test_search(ctx, res:Results, site:Path, query:str=SEARCH[0], expect:str=SEARCH[1]):
+    "The site's search, typed as a person types it into the search box of the home page, lists the expected page."
+    name, t1 = f"site search {query!r}", time.time()
+    page = ctx.new_page(); errs = []
+    page.on("console", lambda m: m.type == "error" and errs.append(f"console: {m.text}"[:600]))
+    page.on("pageerror", lambda e: errs.append(f"page error: {e}"[:600]))
+    try:
+        page.goto((site / "index.html").as_uri(), wait_until="load", timeout=60000)
+        box = page.locator("input.md-search__input"); box.click(); box.press_sequentially(query, delay=30)
+        page.wait_for_function("() => document.querySelectorAll('.md-search-result__item').length > 0", timeout=30000, polling=250)
+        hrefs = page.evaluate("() => [...document.querySelectorAll('.md-search-result__item a[href]')].map(a => a.getAttribute('href'))")
+        hits = [h for h in hrefs if re.split(r"[?#]", h)[0].endswith("/" + expect)]
+        if errs or not hits:
+            s = shot(page, "site-search")
+            raise AssertionError(" | ".join(errs) + (f" no result on {expect} among {hrefs[:6]}" if not hits else "") + (f" [screenshot {s}]" if s else ""))
+        res.add(name, "pass", f"{len(hrefs)} results, {len(hits)} on {expect}", time.time() - t1)
+    except Exception as e: res.add(name, "fail", str(e)[:1500], time.time() - t1)
+    finally: page.close()
+
+def site_pages(site:Path)->list:
+    "The site's pages (its 404 page aside)."
+    return [p for p in sorted(site.glob("*.html")) if p.name != "404.html"]
 
 # ---------------------------------------------------------------------------------------------------- main
 def find_chromium():
@@ -505,7 +576,7 @@ def find_chromium():
 
 def planned(only, site:Path=SITE)->list:
     names = [f"{p.nb.removesuffix('.ipynb')}: {c.name}" for p in PANELS if selected(p.nb, only) for c in p.controls]
-    if selected("pages", only): names += [f"page {p.name}" for p in sorted(site.glob("*.html"))] or ["documentation pages"]
+    if selected("pages", only): names += ([f"page {p.name}" for p in site_pages(site)] + [f"site search {SEARCH[0]!r}"]) if site_pages(site) else ["documentation pages"]
     return names
 
 def selected(name, only)->bool: return not only or any(o in name for o in only)
@@ -517,7 +588,7 @@ def main(argv=None)->int:
                     help="make this control's callback raise on purpose (env DWB_BROWSER_BREAK): the suite must fail naming it")
     ap.add_argument("--timeout", type=float, default=float(os.environ.get("DWB_BROWSER_TIMEOUT", 1200)),
                     help="seconds for the whole suite (default 1200); what is left when it runs out fails")
-    ap.add_argument("--site", type=Path, default=SITE, help="folder of the documentation pages (default _site)")
+    ap.add_argument("--site", type=Path, default=SITE, help="folder of the documentation pages (default _site/html)")
     args = ap.parse_args(argv)
     res, t0 = Results(), time.time()
     deadline = t0 + args.timeout
