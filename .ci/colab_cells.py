@@ -3,7 +3,7 @@
 The set-up cell does nothing where `dream_wb` is importable with its data (a clone, `make test`, the site's run);
 elsewhere (a fresh Colab) it clones the repository (settings.ini's `git_url`, or the environment variable
 `DREAM_WB_REPO`), installs it beside the environment's own torch (pinned to the version already there, so pip keeps
-it), and points the workbench at the clone's data/ (`DREAM_WB_DATA`). It is `#| hide`: the site leaves it out.
+it) with fastcore (the lessons' `fastcore.test`), and points the workbench at the clone's data/ (`DREAM_WB_DATA`). It is `#| hide`: the site leaves it out.
 Idempotent: the two cells (ids `colab-badge`, `colab-setup`) are rewritten in place; a notebook is saved only when
 it changes, so new notebooks get them by running this again.
 
@@ -37,7 +37,7 @@ if not (_data / "shapes-tiny" / "config.json").exists():
     if not _clone.exists():
         subprocess.run(["git", "clone", "-q", "--depth", "1", os.environ.get("DREAM_WB_REPO", "{s['git_url']}"), str(_clone)], check=True)
     _torch = [f"torch=={{importlib.metadata.version('torch')}}"] if importlib.util.find_spec("torch") else []
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(_clone), *_torch], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(_clone), "fastcore<1.15", *_torch], check=True)  # fastcore: the lessons' tests
     os.environ["DREAM_WB_DATA"] = str(_clone / "data"); importlib.invalidate_caches()'''
 
 def cell(kind:str, cid:str, src:str)->dict:
