@@ -75,7 +75,7 @@ def reread(exercise:str, section:str=None, lesson:str=None)->str:
 def _report(c:Checked)->str:
     title = EXERCISES[c.exercise][0]
     if not c.implemented:
-        return f"Exercise {title}: not implemented yet (your function raises NotImplementedError); start from: {reread(c.exercise)}."
+        return f"Exercise {title}: not implemented yet (your function raises NotImplementedError); to start, {reread(c.exercise)}."
     lines = [f"Exercise {title}: {len(c.passed)} passed, {len(c.failed)} failed" + (f", {len(c.skipped)} skipped" if c.skipped else "")
              + f" ({c.seconds:.1f} s)"]
     fails = {f["test"]: f for f in c.failed}
