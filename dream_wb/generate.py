@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['target_probs', 'accept_greedy', 'accept_sampling', 'Step', 'Generation', 'tau', 'tokens_per_s', 'alpha_by_depth',
-           'speculative_generate', 'sample_plain', 'chi_square_p', 'answer_html', 'alpha_figure', 'generation_view',
-           'generation_panel', 'tree_sweep', 'sweep_figure']
+           'as_drafter', 'speculative_generate', 'sample_plain', 'chi_square_p', 'answer_html', 'alpha_figure',
+           'generation_view', 'generation_panel', 'tree_sweep', 'sweep_figure']
 
 # %% ../nbs/08_generate.ipynb #c003
 import time, warnings
@@ -16,9 +16,9 @@ import torch
 
 from .core import Clock
 from .target import Target, TargetError
-from .draft import Draft, start, commit, check_target
-from .tree import DraftTree, grow_tree, check_tree_args, tree_capacity
-from .compress import check_ratio, get_compression, stream_mask
+from .draft import Draft, DraftError
+from .tree import DraftTree, tree_capacity
+from .drafters import Drafter, DraftDrafter
 
 # %% ../nbs/08_generate.ipynb #c002n
 def target_probs(logits, temperature:float=1.0, top_p:float=1.0)->torch.Tensor:
@@ -114,13 +114,10 @@ def _check_sampling(temperature:float, top_p:float):
     if temperature < 0: raise TargetError(f"temperature must be >= 0 (0 = greedy), got {temperature}.")
     if not 0 < top_p <= 1: raise TargetError(f"top_p must be in (0, 1], got {top_p}.")
 
-def _check_args(max_new_tokens:int, temperature:float, top_p:float, keep_ratio:float, compression:str):
-    "Refuse impossible generation settings; returns the compression to apply (None when every visual token is kept)."
+def _check_args(max_new_tokens:int, temperature:float, top_p:float):
+    "Refuse impossible generation settings (the drafter checks its own when it is made)."
     if max_new_tokens < 1: raise TargetError(f"max_new_tokens must be at least 1, got {max_new_tokens}.")
     _check_sampling(temperature, top_p)
-    if keep_ratio == 1.0: return None
-    check_ratio(keep_ratio)
-    return get_compression(compression)
 
 def _pick(logits, temperature, top_p, g)->int:
     if temperature == 0: return int(logits.argmax())
@@ -137,53 +134,51 @@ class _State:
     gen: Generation
     pre: object           # the target's `Prefill`: its cache grows by the accepted tokens
     clock: Clock
-    budget: int           # drafted nodes per tree
     eos: set
     g: object = None      # the sampling generator (None: unseeded)
-    dcache: object = None # the draft's cache and its output at the root row
-    h: object = None
     stopped: bool = False
 
 # %% ../nbs/08_generate.ipynb #c033n
-def _prepare(target:Target, draft:Draft, batch:dict, max_new_tokens, depth, top_k, total_tokens, temperature, top_p,
-             seed, eos_token_id, keep_ratio, compression)->_State:
-    "Check the arguments, prefill the target, pick the first root, and start the draft (unless that root ends it)."
-    comp = _check_args(max_new_tokens, temperature, top_p, keep_ratio, compression)
-    budget = check_tree_args(depth, top_k, total_tokens)
-    check_target(draft.cfg, target)
+def as_drafter(draft, depth:int=6, top_k:int=4, total_tokens:int=32, keep_ratio:float=None, compression:str=None)->Drafter:
+    "`draft` itself if it is a `Drafter`, else a trained draft wrapped with its tree and compression settings."
+    if isinstance(draft, Drafter): return draft
+    if isinstance(draft, Draft): return DraftDrafter(draft, depth, top_k, total_tokens, keep_ratio, compression)
+    raise DraftError(f"Expected a Drafter (dream_wb.drafters) or a trained Draft, got {type(draft).__name__}.")
+
+def _prepare(target:Target, drafter:Drafter, batch:dict, max_new_tokens, temperature, top_p, seed, eos_token_id)->_State:
+    "Check the arguments, prefill the target, pick the first root, and start the drafter (unless that root ends it)."
+    _check_args(max_new_tokens, temperature, top_p)
+    drafter.check(target)
     g = torch.Generator(target.device).manual_seed(seed) if seed is not None else None
     eos = target.eos_ids() if eos_token_id is None else {eos_token_id}
-    s = _State(Generation([]), None, Clock(target.device), budget, eos, g)
+    s = _State(Generation([]), None, Clock(target.device), eos, g)
     with s.clock.adds(s.gen, "prefill_s"):
-        s.pre = target.prefill(batch, output_attentions=bool(comp and comp.needs_attentions))
-        vis = s.pre.visual_mask[0]
-        stream = stream_mask(compression, vis, keep_ratio, s.pre.attentions, seed or 0) if comp else None
+        s.pre = target.prefill(batch, output_attentions=drafter.needs_attentions)
         _, s.stopped = _take(s.gen.tokens, [_pick(s.pre.logits[0, -1], temperature, top_p, g)], eos, max_new_tokens)
     if s.stopped: return s
     with s.clock.adds(s.gen, "draft_prefill_s"):
-        s.dcache, s.h = start(draft, s.pre.inputs_embeds, s.pre.features, s.gen.tokens[0], stream)
-    if stream is not None: s.gen.kept_visual = int((stream & vis).sum())
+        drafter.start(target, batch, s.pre, s.gen.tokens[0], seed)
+    s.gen.kept_visual = drafter.kept_visual
     return s
 
 # %% ../nbs/08_generate.ipynb #c038n
 @torch.no_grad()
-def speculative_generate(target:Target, draft:Draft, batch:dict, # prompt inputs from `target.encode`
+def speculative_generate(target:Target, draft, # a `Drafter` (dream_wb.drafters), or a trained `Draft` grown as a tree with the settings below
+                         batch:dict, # prompt inputs from `target.encode`
                          max_new_tokens:int=64, depth:int=6, top_k:int=4, total_tokens:int=32,
                          temperature:float=0.0, # 0 = greedy
                          top_p:float=1.0, seed:int=None, eos_token_id=None,
                          keep_ratio:float=None, # fraction of visual tokens in the draft's stream (dream_wb.compress); None = the draft's own (`cfg.keep_ratio`, 1 unless searched)
                          compression:str=None # how visual tokens are scored when keep_ratio < 1; None = the draft's own (`cfg.compression`)
                         )->Generation:
-    "Speculative decoding of one prompt with a draft tree; the output is the target's (greedy: token for token)."
-    if keep_ratio is None: keep_ratio = draft.cfg.keep_ratio      # the draft's own stream (a searched DREAM-S draft keeps fewer)
-    if compression is None: compression = draft.cfg.compression
-    s = _prepare(target, draft, batch, max_new_tokens, depth, top_k, total_tokens, temperature, top_p, seed,
-                 eos_token_id, keep_ratio, compression)
+    "Speculative decoding of one prompt with a drafter's trees; the output is the target's (greedy: token for token)."
+    drafter = as_drafter(draft, depth, top_k, total_tokens, keep_ratio, compression)
+    s = _prepare(target, drafter, batch, max_new_tokens, temperature, top_p, seed, eos_token_id)
     gen, pre, root = s.gen, s.pre, s.gen.tokens[0]
     while not s.stopped:
         step = Step()
         with s.clock.adds(step, "draft_s"):
-            step.tree = grow_tree(draft, s.dcache, s.h, root, depth, top_k, s.budget)                # 1. draft
+            step.tree = drafter.propose(root)                                                        # 1. draft
         with s.clock.adds(step, "verify_s"):
             n = pre.cache.get_seq_length()
             ver = target.verify(pre.cache, step.tree.tokens, step.tree.parents, pre.rope_delta)      # 2. verify
@@ -194,7 +189,7 @@ def speculative_generate(target:Target, draft:Draft, batch:dict, # prompt inputs
         gen.steps.append(step)
         if s.stopped: break
         with s.clock.adds(step, "draft_s"):
-            s.h = commit(draft, s.dcache, new, ver.features[:, step.accepted])                       # 6. commit
+            drafter.accept(new, ver.features[:, step.accepted])                                      # 6. commit
     gen.total_s = s.clock.elapsed()
     return gen
 
