@@ -24,8 +24,7 @@ import json, os, sys, time, importlib.util, importlib.metadata
 cells, clone, n_cells = json.loads(open(sys.argv[1]).read()), os.path.abspath("dream_wb-repo"), int(sys.argv[2])
 res = {}
 assert importlib.util.find_spec("dream_wb") is None, "dream_wb is importable before the set-up cell: not a fresh environment"
-import torch
-torch_before = (torch.__version__, torch.__file__)
+torch_before = (importlib.metadata.version("torch"), importlib.util.find_spec("torch").origin)  # not imported: as a kernel starts
 t = time.perf_counter()
 exec(compile(cells["setup"], "colab-setup", "exec"), {})
 res["setup_s"] = round(time.perf_counter() - t, 1)
@@ -50,7 +49,8 @@ import subprocess
 def refuse(*a, **k): raise AssertionError(f"the set-up cell ran {a[0] if a else k} a second time")
 subprocess.run = refuse
 exec(compile(cells["setup"], "colab-setup (again)", "exec"), {})
-res["torch_same_file"] = torch.__file__ == torch_before[1]
+import torch
+assert torch.__file__ == torch_before[1], f"torch now imports from {torch.__file__}, not {torch_before[1]}"
 print(json.dumps(res))
 '''
 
@@ -70,15 +70,15 @@ def main()->int:
     ap.add_argument("--lesson", default="00_core"); ap.add_argument("--cells", type=int, default=8)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = ap.parse_args()
-    import torch
-    torch_pin = f"torch=={torch.__version__.split('+')[0]}"
+    from importlib.metadata import version
+    torch_pin = f"torch=={version('torch').split('+')[0]}"
     work = Path(tempfile.mkdtemp(prefix="dwb-colab-"))
     content, venv = work / "content", work / "venv"
     content.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "DREAM_WB_DATA", "IN_TEST", "PYTHONHOME")}
     env.update(PATH=f"{venv / 'bin'}:{env.get('PATH', '')}", PIP_DISABLE_PIP_VERSION_CHECK="1", DREAM_WB_REPO=str(ROOT),
                OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "2"))
-    fails = 0
+    fails, t_start = 0, time.perf_counter()
     def report(ok, what, secs):
         nonlocal fails; fails += not ok
         print(f"{'PASS' if ok else 'FAIL'} {what} ({secs:.0f} s)", flush=True)
@@ -110,6 +110,7 @@ def main()->int:
         report(ok, "non-editable install, no DREAM_WB_DATA: dream-wb exits 2 naming DREAM_WB_DATA and the clone" +
                ("" if ok else f": exit {r.returncode}: {msg[-1500:]}"), time.perf_counter() - t0)
     finally:
+        print(f"     simulated Colab: {time.perf_counter() - t_start:.0f} s in all", flush=True)
         if a.keep: print(f"     kept {work}")
         else: shutil.rmtree(work, ignore_errors=True)
     return 1 if fails else 0
