@@ -30,7 +30,9 @@ from .features import load_feature_store
 from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced,
                             shipped_draft_path, with_default_vocab, resolve_draft, live_curves, curves_figure)
 from .generate import speculative_generate, tau
-from .bench import TREE, bench_prompts, default_tree, default_prompts, verify_latency
+from .bench import (TREE, METHOD_REGISTRY, bench_prompts, default_tree, default_prompts, verify_latency, measure,
+                            run_drafter, paired_speedup)
+from .drafters import DraftDrafter
 from .lossless import lossless_check
 
 # %% ../nbs/11_search.ipynb #c006
@@ -425,21 +427,17 @@ def spearman(a:list, b:list)->float:
 
 # %% ../nbs/11_search.ipynb #c052
 def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, tree:dict, repeats:int)->dict:
-    "Vanilla and each draft on the same prompts, interleaved, `repeats` times: speedup (mean over repeats), tau, lossless (its precision's rule)."
-    secs = {k: [] for k in ["vanilla", *drafts]}
-    toks, gens = {}, {}
-    for _ in range(repeats):
-        with Clock(target.device) as c: toks["vanilla"] = [target.greedy(b, max_new_tokens) for b in batches]
-        secs["vanilla"].append(c.s)
-        for name, d in drafts.items():
-            with Clock(target.device) as c: gens[name] = [speculative_generate(target, d, b, max_new_tokens, **tree) for b in batches]
-            secs[name].append(c.s)
-    out = {}
+    "Vanilla and each draft timed by the benchmark's `measure` (interleaved per prompt): paired speedup, tau, lossless (its precision's rule)."
+    runners = {"vanilla": METHOD_REGISTRY["vanilla"].build(target, max_new_tokens),
+               **{name: (lambda b, dr=DraftDrafter(d, **tree): run_drafter(target, dr, b, max_new_tokens)) for name, d in drafts.items()}}
+    res = measure(runners, batches, repeats, progress=False)
+    reference = [x["tokens"] for x in res["vanilla"][0]]
+    out = {"vanilla": {"tokens": reference, "seconds": statistics.fmean(sum(x["seconds"] for x in rep) for rep in res["vanilla"])}}
     for name in drafts:
-        ups = [speedup(v, s) for v, s in zip(secs["vanilla"], secs[name])]
-        out[name] = {"speedup": statistics.fmean(ups), "speedup_spread": statistics.pstdev(ups) if len(ups) > 1 else 0.0,
-                     "tau": tau(gens[name]), "gens": gens[name],
-                     "lossless": lossless_check(target, batches, toks["vanilla"], {name: [[g.tokens for g in gens[name]]]})["valid"]}
+        up, spread = paired_speedup(res[name], res["vanilla"])
+        gens = [x["gen"] for x in res[name][-1]]
+        out[name] = {"speedup": up, "speedup_spread": spread, "tau": tau(gens), "gens": gens,
+                     "lossless": lossless_check(target, batches, reference, {name: [[x["tokens"] for x in rep] for rep in res[name]]})["valid"]}
     return out
 
 def _sub_of(r:dict)->SubNet: return SubNet(**{f.name: r[f.name] for f in fields(SubNet)})
@@ -502,14 +500,14 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
     big = extract_subnet(sn, largest(grid), target)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        real = _measure_real(target, {"largest": big}, batches, max_new_tokens, tree, 1)["largest"]
-        with Clock(target.device) as c: van = [target.greedy(b, max_new_tokens) for b in batches]
-    gens, big_row = real["gens"], next(r for r in rows if _sub_of(r) == largest(grid))
+        real = _measure_real(target, {"largest": big}, batches, max_new_tokens, tree, 1)
+    van, van_s = real["vanilla"]["tokens"], real["vanilla"]["seconds"]
+    gens, big_row = real["largest"]["gens"], next(r for r in rows if _sub_of(r) == largest(grid))
     steps = [s for g in gens for s in g.steps]
     n_tok = statistics.fmean(len(t) for t in van)
     prefill = 1000 * statistics.fmean(g.prefill_s for g in gens)
     cal = {"tokens_per_prompt": n_tok, "prefill_ms": prefill, "tree_over_chain": tau(gens) / big_row["chain_tau"],
-           "vanilla_token_ms": max(1e-6, (1000 * c.s / len(batches) - prefill) / n_tok)}
+           "vanilla_token_ms": max(1e-6, (1000 * van_s / len(batches) - prefill) / n_tok)}
     report = {"target": target.name, "target_fingerprint": target.fingerprint, "hardware": hardware,
               "hardware_profile": {"name": "this machine, measured", "threads": torch.get_num_threads()},
               "grid": grid, "tree": tree, "n_val_rows": len(val), "prompts": [r["image_id"] for r in prompts], "prompt_len": prompt_len,
