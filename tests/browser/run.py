@@ -17,7 +17,8 @@ figure the control drives changed (plotly's data, or the picture), that no outpu
 displaying widget", that the kernel logged no exception, and that the browser console shows no error. Then every
 page of the documentation site (_site/html/*.html, built by .ci/site.py with MkDocs) is opened offline from the file
 system: no console error and no request to the network, each plotly figure drew an SVG with data (as many as the build
-made), the title and description are the notebook's, no code block shows a `#|` directive and no front matter or
+made), the title and description are the notebook's, an Open in Colab link
+leads to the page's notebook, no code block shows a `#|` directive and no front matter or
 `In [ ]:` prompt shows, the sidebar lists every page, and every local link (fragments included) resolves. Then the
 site's search is typed into as a person types and must list the lesson that defines the function searched for. On a failure, screenshots of the panel before and after the move go to
 tests/browser/screenshots/. One test = one control or one page; the last line is "N passed, N failed, N skipped".
@@ -476,6 +477,7 @@ JS_PAGE = """() => {
   const h1 = main.querySelector('h1');
   return {h1: h1 ? [...h1.childNodes].filter(n => !(n.classList && n.classList.contains('headerlink'))).map(n => n.textContent).join('') : '',
           description: (main.querySelector('.dwb-description') || {}).innerText || '',
+          colab: (main.querySelector('.dwb-colab a[href]') || {href: ''}).href,
           nav: [...document.querySelectorAll('.md-sidebar--primary a.md-nav__link[href]')].map(a => a.getAttribute('href')),
           local, ids: [...document.querySelectorAll('[id]')].map(e => e.id),
           directives: [...main.querySelectorAll('pre')].map(p => p.innerText).filter(t => /^\\s*#\\|/m.test(t)).map(t => t.slice(0, 120)),
@@ -527,6 +529,8 @@ def test_pages(ctx, res:Results, deadline:float, site:Path=SITE):
             if m is not None and info["h1"].strip() != m["title"]: bad.append(f"title {info['h1']!r}, expected {m['title']!r}")
             if m is not None and m.get("description") and info["description"].strip() != m["description"]:
                 bad.append(f"description {info['description'][:80]!r} missing or not {m['description'][:80]!r}")
+            if m is not None and p.name != "reference.html" and not info["colab"].endswith(f"/nbs/{p.stem}.ipynb"):
+                bad.append(f"no Open in Colab link to nbs/{p.stem}.ipynb (found {info['colab']!r})")
             bad += [f"directive shown in a code block: {t!r}" for t in info["directives"]]
             bad += [f"front matter or a prompt shows: {x.group(0)!r}" for x in list(FRONT_MATTER.finditer(info["text"]))[:3]]
             navs = {(p.parent / h.partition("#")[0]).resolve().name for h in info["nav"] if h.partition("#")[0]} | ({p.name} if info["nav"] else set())
