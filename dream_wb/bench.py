@@ -139,7 +139,7 @@ METHOD_REGISTRY = {
     "dream": Method(tree_method(), "dream", about="DREAM: cross-attention to the target's features"),
     "dream-vtc": Method(tree_method(vtc=True), "dream", about="DREAM with visual token compression in its stream"),
     "dream-s": Method(tree_method(), "dream-s", about="the searched DREAM-S sub-network, with its own visual keep ratio")}
-METHODS = tuple(METHOD_REGISTRY)
+METHODS = tuple(METHOD_REGISTRY)  # the built-in methods (an entry added to the registry later is a method too)
 TREE_METHODS = tuple(m for m, e in METHOD_REGISTRY.items() if e.draft)  # the methods that grow a tree with a trained draft
 
 def __getattr__(name):  # the old table of methods, kept one release for old imports
@@ -150,11 +150,12 @@ def __getattr__(name):  # the old table of methods, kept one release for old imp
 
 def _check_methods(methods, n:int, repeats:int, drafts:dict=None)->list:
     "The methods to run, vanilla first, then the labels of any extra drafts; clear errors for unknown names and empty runs."
-    methods, drafts = list(methods), drafts or {}
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown: raise TargetError(f"Unknown methods {unknown}; choose from {', '.join(METHODS)}.")
-    treeless = [l for l in drafts if l in METHODS and l not in TREE_METHODS]
-    if treeless: raise TargetError(f"{treeless} grow no tree, so take no draft; give the draft to one of {', '.join(TREE_METHODS)} "
+    methods, drafts, known = list(methods), drafts or {}, tuple(METHOD_REGISTRY)  # the registry as it is now (entries may be added)
+    unknown = [m for m in methods if m not in known]
+    if unknown: raise TargetError(f"Unknown methods {unknown}; choose from {', '.join(known)}.")
+    trees = [m for m in known if METHOD_REGISTRY[m].draft]
+    treeless = [l for l in drafts if l in known and l not in trees]
+    if treeless: raise TargetError(f"{treeless} grow no tree, so take no draft; give the draft to one of {', '.join(trees)} "
                                    f"(it replaces that method's shipped draft) or to a new label such as 'dream@seed1'.")
     empty = [l for l, p in drafts.items() if not str(p or "").strip()]
     if empty: raise TargetError(f"No draft given for {empty}: give each label a folder written by save_draft (or a shipped name).")

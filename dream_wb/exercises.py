@@ -7,7 +7,7 @@ __all__ = ['EXERCISES', 'N_PROMPTS', 'MAX_NEW', 'SAMPLES', 'P_MIN', 'KEEP', 'Tes
            'shapes_tiny', 'random_parents', 'random_tree', 'random_logits', 'check_tau_speedup', 'library_mask',
            'check_tree_mask', 'check_greedy_acceptance', 'library_rows', 'rollback_with', 'check_cache_rows',
            'sample_rule', 'check_sampling_rule', 'uniform_causal_maps', 'focused_maps', 'check_entropy_layer',
-           'control_taus', 'check_visual_scorer', 'small_bench', 'check_speedup_bound']
+           'control_taus', 'check_visual_scorer', 'small_bench', 'check_speedup_bound', 'check_drafter']
 
 # %% ../nbs/80_exercise_checks.ipynb #k003
 import functools, math, random, time, warnings
@@ -25,7 +25,8 @@ from .lossless import wrong_acceptance
 from .entropy import attention_entropy, select_layers
 from .compress import COMPRESSIONS, Compression
 from .train import load_shipped_draft
-from .bench import bench, default_prompts, default_tree, overheads
+from .bench import bench, default_prompts, default_tree, overheads, METHOD_REGISTRY, Method, drafter_method
+from .drafters import Drafter
 
 # %% ../nbs/80_exercise_checks.ipynb #k006
 @dataclass
@@ -64,7 +65,8 @@ EXERCISES = {  # exercise -> (its title, the lesson and section it is built on)
     "sampling": ("5. the lossless sampling rule", "08_generate.ipynb", "Accepting a path"),
     "entropy": ("6. attention entropy and the layer choice", "04_entropy.ipynb", "Selection strategies"),
     "scorer": ("7. a visual-token scorer", "09_compress.ipynb", "Scores and the kept set"),
-    "bound": ("8. the speedup bound, predicted then measured", "10b_regime.ipynb", "What the bound promises, and what the benchmark measured")}
+    "bound": ("8. the speedup bound, predicted then measured", "10b_regime.ipynb", "What the bound promises, and what the benchmark measured"),
+    "drafter": ("9. a drafter of your own", "07b_drafters.ipynb", "The interface")}
 
 def reread(exercise:str, section:str=None, lesson:str=None)->str:
     "Where to look: `lesson` (default: the exercise's) and `section` (default: the exercise's)."
@@ -599,3 +601,65 @@ def check_speedup_bound(fn # (tau, decode_ms, verify_ms, draft_ms) -> predicted 
              f"decoding would pay tau decode steps for: the draft's time belongs beside t_verify in the denominator; {where}.", draft_cost),
         Test("50 random costs match the bench's ideal_speedup", f"Compare with dream_wb.bench.overheads ('ideal_speedup'); {where}.", random_costs),
         Test("shapes-tiny: predicted from the measured costs", f"Compare with the report's ideal_speedup; {where}.", measured, end_to_end=True)])
+
+# %% ../nbs/80_exercise_checks.ipynb #k051
+def _check_tree(tree, root:int, vocab:int):
+    assert isinstance(tree, DraftTree), f"propose returned a {type(tree).__name__}, not a dream_wb.tree.DraftTree"
+    tok, par = tree.tokens.tolist(), tree.parents.tolist()
+    assert len(tok) == len(par) >= 1, f"{len(tok)} tokens but {len(par)} parents"
+    assert tok[0] == root and par[0] == -1, f"node 0 is token {tok[0]} with parent {par[0]}; the root was {root} (parent -1)"
+    bad = [i for i in range(1, len(par)) if not 0 <= par[i] < i]
+    assert not bad, f"node {bad[0]} has parent {par[bad[0]]}: every parent must come before its child"
+    assert all(0 <= t < vocab for t in tok), f"a token outside the vocabulary of {vocab}"
+
+class _Checking(Drafter):
+    "Wraps a learner's drafter and checks every tree it proposes as the loop asks for it."
+    def __init__(self, inner:Drafter, vocab:int): self.inner, self.vocab, self.needs_attentions = inner, vocab, inner.needs_attentions
+    def check(self, target): self.inner.check(target)
+    def start(self, *args, **kw): self.inner.start(*args, **kw)
+    def propose(self, root:int):
+        tree = self.inner.propose(root)
+        _check_tree(tree, root, self.vocab)
+        return tree
+    def accept(self, tokens, features): self.inner.accept(tokens, features)
+
+def _yours(make)->Callable:
+    "A `Method.build` running the learner's drafter."
+    return drafter_method(make)
+
+def check_drafter(make # () -> a fresh Drafter (your class, or a function making one)
+                 )->Checked:
+    "Check a learner's drafter: well-formed trees, lossless decoding, some acceptance, and a benchmark beside the shipped methods."
+    where = reread("drafter")
+    s = shapes_tiny()
+    t, vocab = s["target"], s["target"].model.get_output_embeddings().weight.shape[0]
+    def trees():
+        for b in s["batches"]:  # every tree of a real decoding of each shared prompt
+            d = make()
+            assert isinstance(d, Drafter), f"make() returned a {type(d).__name__}; subclass dream_wb.drafters.Drafter"
+            speculative_generate(t, _Checking(d, vocab), b, MAX_NEW)
+    def lossless():
+        for i, (b, plain) in enumerate(zip(s["batches"], s["plain"])):
+            out = speculative_generate(t, make(), b, MAX_NEW).tokens
+            assert out == plain, f"prompt {i}: your drafter's output parts from plain greedy decoding"
+    def guesses():
+        gens = [speculative_generate(t, make(), b, MAX_NEW) for b in s["batches"]]
+        assert tau(gens) > 1.0, f"tau {tau(gens):.2f}: no drafted token was ever accepted"
+        return f"tau {tau(gens):.2f} on the {len(gens)} shared prompts"
+    def benchmarked():
+        METHOD_REGISTRY["yours"] = Method(_yours(make), about="your drafter")
+        try: rep = bench(t, ["vanilla", "dream", "prompt-lookup", "yours"], n=N_PROMPTS, repeats=1, max_new_tokens=MAX_NEW,
+                         prompts=s["rows"], verify_sizes=(1,), verify_repeats=1, progress=False)
+        finally: METHOD_REGISTRY.pop("yours")
+        assert rep["valid"], "the benchmark's lossless check failed"
+        return "; ".join(f"{m}: tau {r['tau']:.2f}, {r['speedup']:.2f}x" for m, r in rep["methods"].items() if m != "vanilla")
+    return run_checks("drafter", [
+        Test("proposes well-formed trees rooted at the last token", "propose(root) returns a DraftTree whose node 0 is `root` "
+             f"(parent -1) and whose parents come before their children (chain_tree builds one from a list); {where}.", trees),
+        Test("decodes losslessly through speculative_generate", f"Check the trees first; the loop keeps any well-formed tree lossless; {where}.",
+             lossless, end_to_end=True),
+        Test("guesses right sometimes (tau above 1)", "A drafter that proposes nothing (or only tokens the target never wants) decodes one "
+             "token per pass: propose what the context suggests, as prompt lookup copies n-grams from it; "
+             + reread("drafter", "Prompt lookup: no model at all") + ".", guesses, end_to_end=True),
+        Test("runs in the benchmark beside the shipped methods", f"A registry entry builds your runner (bench.drafter_method); {where}.",
+             benchmarked, end_to_end=True)])
