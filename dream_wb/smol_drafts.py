@@ -4,12 +4,16 @@
 
 # %% auto #0
 __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_SETTINGS', 'SMOL_KINDS', 'VOCAB_STUDY',
-           'SEED_STUDY', 'SEED_KINDS', 'smol_draft_rows', 'make_smol_store', 'matmul_ms', 'train_smol_draft',
-           'response_tokens', 'vocab_study', 'best_vocab', 'run_vocab_study', 'run_smol_drafts', 'seed_draft_dir',
-           'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict', 'run_seed_study']
+           'SEED_STUDY', 'SEED_KINDS', 'SMOL_ABLATION', 'ABLATION_STUDY', 'IDEAS', 'smol_draft_rows', 'make_smol_store',
+           'matmul_ms', 'train_smol_draft', 'response_tokens', 'vocab_study', 'best_vocab', 'run_vocab_study',
+           'run_smol_drafts', 'seed_draft_dir', 'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict',
+           'run_seed_study', 'AblationRow', 'ablation_row', 'ablation_store', 'ablation_dir', 'ablation_record',
+           'seed_spread', 'row_means', 'needs_second_seed', 'train_ablation_row', 'precision_check',
+           'run_ablation_study', 'ablation_verdict']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
-import random
+import json, random
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 import torch
@@ -19,6 +23,7 @@ from .core import median_ms
 from .shapes import build_split, chat
 from .target import Target, DATA_DIR, load_target
 from .features import batched_responses, extract_features
+from .entropy import DEFAULT_STRATEGY
 from .core import atomic_write_json
 from .draft import DraftError, draft_card, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
 from .train import (draft_rows, train_and_save, shipped_draft_path, chain_acceptance, train_text_draft,
@@ -44,14 +49,17 @@ SMOL_MAX_NEW_TOKENS = 64
 
 def make_smol_store(target:Target, split:str, out_dir, # the feature store's folder
                     n_images:int, n_open:int, sampled:float, responses=None, # the responses' JSON (default: in SMOL_DATA_DIR)
-                    max_new_tokens:int=SMOL_MAX_NEW_TOKENS, batch_size:int=16, seed:int=0, shard_size:int=128, progress:bool=True)->dict:
+                    max_new_tokens:int=SMOL_MAX_NEW_TOKENS, batch_size:int=16, seed:int=0, shard_size:int=128,
+                    strategy:str=DEFAULT_STRATEGY, # the intermediate-layer rule of the stored feature target (dream_wb.entropy)
+                    progress:bool=True)->dict:
     "Regenerate `split`'s mixed conversations with `target` (resumable) and extract their features; returns the store's summary."
     name = f"shapes-smol-drafts-{split}-{n_images}x4+{n_open}open-sampled{sampled}"
     responses = Path(responses or SMOL_DATA_DIR / f"responses-{split}-{n_images}x4+{n_open}open-sampled{sampled}.json")
     rows = smol_draft_rows(split, n_images, n_open, seed)
     ids = batched_responses(target, rows, responses, batch_size, max_new_tokens, sampled, seed=seed, progress=progress)
     rows = [dict(r, response_ids=i) for r, i in zip(rows, ids)]
-    return extract_features(target, rows, out_dir, max_new_tokens=max_new_tokens, shard_size=shard_size, data_name=name, progress=progress)
+    return extract_features(target, rows, out_dir, max_new_tokens=max_new_tokens, shard_size=shard_size, data_name=name,
+                            strategy=strategy, progress=progress)
 
 # %% ../nbs/13_smol_drafts.ipynb #m010b
 def matmul_ms(dtype, rows:int=48, width:int=576, vocab:int=49152, repeats:int=5)->float:
@@ -202,3 +210,161 @@ def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12
     atomic_write_json(study, out)
     return study
 
+
+# %% ../nbs/13_smol_drafts.ipynb #mA01
+@dataclass(frozen=True)
+class AblationRow:
+    "One row of the shapes-smol ablation: the idea it takes away and how the draft is trained without it."
+    name: str
+    removes: str                              # the idea taken away, in words
+    kind: str = "dream"                       # the draft kind (dream_wb.draft.DRAFT_KINDS)
+    loss: dict = field(default_factory=dict)  # `train_draft` overrides (loss weights)
+    layers: str = DEFAULT_STRATEGY            # the rule that picks the feature target's layer (dream_wb.entropy.STRATEGIES)
+
+SMOL_ABLATION = (
+    AblationRow("dream", "nothing: DREAM as shipped"),
+    AblationRow("no intermediate target", "the feature target of the middle block (idea 2)", loss={"mid_weight": 0.0}),
+    AblationRow("middle layer", "the entropy choice: a fixed layer at half depth instead (idea 2)", layers="static50"),
+    AblationRow("per-token layer", "the per-sample entropy choice: the released code's per-token rule instead (idea 2)",
+                layers="released"),
+    AblationRow("concatenated features", "cross-attention: the features concatenated to the input as EAGLE does, "
+                "the intermediate target kept (idea 1)", kind="eagle3", loss={"mid_weight": 0.2}))
+ABLATION_STUDY = DATA_DIR / "results" / "shapes-smol-ablation.json"
+
+def ablation_row(name:str)->AblationRow:
+    "The row of `SMOL_ABLATION` called `name`."
+    rows = {r.name: r for r in SMOL_ABLATION}
+    if name not in rows: raise DraftError(f"No ablation row {name!r}; the rows are {tuple(rows)}.")
+    return rows[name]
+
+def ablation_store(layers:str, split:str)->Path:
+    "The feature store a row trains on: the shipped recipe's for the default rule, else one per rule (outside git)."
+    return SMOL_STORES[split] if layers == DEFAULT_STRATEGY else DATA_DIR / "features" / f"shapes-smol-{split}-{layers}"
+
+def ablation_dir(name:str, seed:int, root="runs", mixed_precision:str="no")->Path:
+    "Where a row's draft is: float32 DREAM's are the seed study's (seed 0 shipped), every other one under `root`."
+    if name == "dream" and mixed_precision == "no": return seed_draft_dir("dream", seed, root)
+    return Path(root) / f"ablation-{name.replace(' ', '-')}{'' if mixed_precision == 'no' else '-' + mixed_precision}-seed{seed}"
+
+# %% ../nbs/13_smol_drafts.ipynb #mA03
+def ablation_record(card:dict, row:AblationRow, seed:int)->dict:
+    "One trained row, as the study keeps it: what was trained, its held-out acceptance, and what training cost."
+    s, ho = card.get("settings", {}), card["held_out"]
+    return {"row": row.name, "seed": seed, "kind": row.kind, "layers": row.layers, "loss": card.get("loss", row.loss),
+            "held_out_tau": ho["tau"], "alpha_by_depth": ho.get("alpha_by_depth"), "train_minutes": card["train_minutes"],
+            "threads": card.get("threads"), "mixed_precision": s.get("mixed_precision", "no"), "steps": s.get("steps")}
+
+def seed_spread(study:dict=None)->float:
+    "DREAM's seed-to-seed spread of held-out chain tau (largest minus smallest), from the two-seed study."
+    study = study or json.loads(SEED_STUDY.read_text())
+    taus = [r["held_out_tau"] for r in study["rows"] if r["kind"] == "dream"]
+    return max(taus) - min(taus)
+
+def row_means(study:dict, key:str="held_out_tau")->dict:
+    "row -> the mean of `key` over the row's trained seeds."
+    by = {}
+    for r in study["rows"]: by.setdefault(r["row"], []).append(r[key])
+    return {k: sum(v) / len(v) for k, v in by.items()}
+
+def needs_second_seed(study:dict)->list:
+    "Rows with one seed whose held-out tau lies within twice DREAM's seed spread of DREAM's: a second seed decides them."
+    m, seeds = row_means(study), {}
+    for r in study["rows"]: seeds.setdefault(r["row"], set()).add(r["seed"])
+    return [k for k in m if k != "dream" and len(seeds[k]) < 2 and abs(m[k] - m["dream"]) <= 2 * study["spread"]]
+
+# %% ../nbs/13_smol_drafts.ipynb #mA04
+def train_ablation_row(target:Target, row:AblationRow, seed:int, train_store, val_store, out_dir, ckpt_dir=None,
+                       progress:bool=True, **overrides)->dict:
+    "Train `row` with the shapes-smol recipe into `out_dir` (resumable with `ckpt_dir`); returns its study record."
+    card = train_smol_draft(target, row.kind, train_store, val_store, out_dir=out_dir, seed=seed, ckpt_dir=ckpt_dir,
+                            progress=progress, **{**row.loss, **overrides})
+    return ablation_record(card, row, seed)
+
+def _seed_study_dream(seed:int)->dict:
+    "A float32 DREAM of the seed study, as an ablation record (its card is in data/ for seed 0, its numbers in the study's JSON)."
+    d = ablation_dir("dream", seed)
+    if (d / "card.json").exists(): return ablation_record(draft_card(d), ablation_row("dream"), seed)
+    got = [r for r in json.loads(SEED_STUDY.read_text())["rows"] if r["kind"] == "dream" and r["seed"] == seed]
+    if not got: raise DraftError(f"No DREAM draft of seed {seed} in {d} or the seed study: run run_seed_study() first.")
+    return {"row": "dream", "seed": seed, "kind": "dream", "layers": DEFAULT_STRATEGY, "loss": {}, "alpha_by_depth": None,
+            "held_out_tau": got[0]["held_out_tau"], "train_minutes": got[0]["train_minutes"], "from": SEED_STUDY.name}
+
+def _study_row(target:Target, row:AblationRow, seed:int, root, mixed_precision:str, progress:bool, **overrides)->dict:
+    "The record of `row` at `seed`: float32 DREAM's from the seed study, any other trained here (its stores made if missing)."
+    if row.name == "dream" and mixed_precision == "no": return _seed_study_dream(seed)
+    for split, kw in SMOL_DRAFT_DATA.items():
+        rule = row.layers if split == "train" else DEFAULT_STRATEGY
+        if not (ablation_store(rule, split) / "manifest.json").exists():
+            make_smol_store(target, split, ablation_store(rule, split), **kw, strategy=rule, progress=progress)
+    out = ablation_dir(row.name, seed, root, mixed_precision)
+    return train_ablation_row(target, row, seed, ablation_store(row.layers, "train"), SMOL_STORES["validation"], out,
+                              out.with_name(out.name + ".ckpt"), progress=progress, mixed_precision=mixed_precision, **overrides)
+
+# %% ../nbs/13_smol_drafts.ipynb #mA05
+def precision_check(study:dict)->dict:
+    "Reduced-precision training is used only if DREAM's held-out tau stays within the seed spread of the float32 seeds' mean."
+    f32 = [r["held_out_tau"] for r in json.loads(SEED_STUDY.read_text())["rows"] if r["kind"] == "dream"]
+    tau = next(r["held_out_tau"] for r in study["rows"] if r["row"] == "dream" and r["seed"] == 0)
+    mean = sum(f32) / len(f32)
+    return {"float32_taus": f32, "float32_mean": mean, "tau": tau, "gap": tau - mean, "spread": study["spread"],
+            "passed": abs(tau - mean) <= study["spread"]}
+
+def _bench_rows(target:Target, study:dict, rows, root, n_prompts:int, repeats:int, progress:bool)->dict:
+    "One benchmark run of every row's seed 0 beside vanilla, outputs checked; what the study keeps of it."
+    mp = study["mixed_precision"]
+    drafts = {r.name: str(ablation_dir(r.name, 0, root, mp)) for r in rows if r.name != "dream" or mp != "no"}
+    rep = bench(target, ["vanilla", "dream"], n=n_prompts, repeats=repeats, drafts=drafts, progress=progress)
+    return {"valid": rep["valid"], "env": rep["env"], "config": rep["config"],
+            "methods": {m: {k: v[k] for k in ("tau", "speedup", "speedup_spread", "tokens_per_s")} for m, v in rep["methods"].items()}}
+
+# %% ../nbs/13_smol_drafts.ipynb #mA05b
+def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_prompts:int=12, repeats:int=3, dtype:str="float32",
+                       mixed_precision:str="no", # "bf16": train every row (DREAM included) in bfloat16 autocast, after `precision_check`
+                       on_row=None, # called with the study after each finished row (to commit it)
+                       progress:bool=True, **overrides)->dict:
+    "Seed 0 of every row, seed 1 of the rows within twice DREAM's seed spread, then one benchmark of every row; resumable."
+    target, out = load_target("shapes-smol", dtype=dtype), Path(out)
+    study = json.loads(out.read_text()) if out.exists() else {
+        "target": target.name, "target_fingerprint": target.fingerprint, "settings": SMOL_DRAFT_SETTINGS, "mixed_precision": mixed_precision,
+        "rows_spec": [asdict(r) for r in rows], "spread": seed_spread(), "spread_from": SEED_STUDY.name, "rows": [], "bench": None}
+    if study["target_fingerprint"] != target.fingerprint: raise DraftError(f"{out} was measured on another shapes-smol: move it away to start over.")
+    if study["mixed_precision"] != mixed_precision: raise DraftError(f"{out} trains in {study['mixed_precision']}: resume with that, or move it away.")
+    done = lambda name, seed: any(r["row"] == name and r["seed"] == seed for r in study["rows"])
+    def add(row, seed):
+        study["rows"].append(_study_row(target, row, seed, root, mixed_precision, progress, **overrides))
+        study["bench"] = None  # a new row: the benchmark runs again
+        if row.name == "dream" and seed == 0 and mixed_precision != "no": study["precision_check"] = precision_check(study)
+        _save(study, out, on_row)
+    for row in rows:
+        if not done(row.name, 0): add(row, 0)
+        if mixed_precision != "no" and not study["precision_check"]["passed"]:
+            raise DraftError(f"{mixed_precision} training moved DREAM's held-out tau by {study['precision_check']['gap']:+.2f}, more than the "
+                             f"seed spread: run the study with mixed_precision='no' (and move {out} away).")
+    second = needs_second_seed(study)
+    for row in rows:
+        if (row.name in second or (row.name == "dream" and second)) and not done(row.name, 1): add(row, 1)
+    if study["bench"] is None:
+        study["bench"] = _bench_rows(target, study, rows, root, n_prompts, repeats, progress)
+        _save(study, out, on_row)
+    return study
+
+def _save(study:dict, out, on_row=None):
+    atomic_write_json(study, out)
+    if on_row: on_row(study)
+
+# %% ../nbs/13_smol_drafts.ipynb #mB05
+IDEAS = {"cross-attention (idea 1)": ("concatenated features",),
+         "the entropy-chosen feature target (idea 2)": ("no intermediate target", "middle layer", "per-token layer")}
+
+def ablation_verdict(study:dict)->list:
+    "One sentence per row, computed from the study: the row's held-out tau against DREAM's, judged by twice the seed spread."
+    m, s, out = row_means(study), study["spread"], []
+    n = {k: sum(r["row"] == k for r in study["rows"]) for k in m}
+    for idea, names in IDEAS.items():
+        for k in names:
+            if k not in m: out.append(f"{idea}, row '{k}': not measured yet."); continue
+            g = m[k] - m["dream"]
+            how = f"tau {m[k]:.2f} against DREAM's {m['dream']:.2f} ({g:+.2f}; {n[k]} seed{'s' * (n[k] > 1)}, twice the spread is {2 * s:.2f})"
+            out.append(f"{idea}, row '{k}': " + (f"taking it away costs acceptance: {how}." if g < -2 * s else
+                       f"the row beats DREAM: {how}." if g > 2 * s else f"within the seed spread, no difference shown: {how}."))
+    return out
