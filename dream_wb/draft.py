@@ -21,7 +21,7 @@ from transformers import LlamaConfig
 from transformers.models.llama.modeling_llama import LlamaRMSNorm, LlamaMLP, LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 from .core import atomic_dir, atomic_write_json, additive_mask
-from .target import Target, TargetError, load_target, tiny_random_vlm, FAMILIES
+from .target import Target, TargetError, load_target, tiny_random_vlm, FAMILIES, check_owner
 
 # %% ../nbs/05_draft.ipynb #c006
 class DraftError(ValueError):
@@ -170,10 +170,8 @@ class DraftCache:
 # %% ../nbs/05_draft.ipynb #d013b
 def check_target(cfg:DraftConfig, target:Target):
     "Refuse a target this draft was not made for."
-    if cfg.target_fingerprint and cfg.target_fingerprint != target.fingerprint:
-        raise DraftError(f"This draft was trained for target {cfg.target_name!r} (fingerprint {cfg.target_fingerprint}), "
-                         f"not for {target.name!r} ({target.fingerprint}). Load the target it was trained for, or train a "
-                         f"draft for this one (dream_wb.train.train_draft).")
+    check_owner("This draft", (cfg.target_name, cfg.target_fingerprint), target,
+                "load the target it was trained for, or train a draft for this one (dream_wb.train.train_draft)", DraftError)
     if cfg.hidden_size != target.hidden_size:
         raise DraftError(f"Draft width {cfg.hidden_size} does not match the target's {target.hidden_size}.")
 
@@ -517,8 +515,6 @@ def load_draft_vocab(path, target:Target)->torch.Tensor:
     except (OSError, json.JSONDecodeError) as e: raise DraftError(f"Cannot read the draft vocabulary {path} ({e}); write it again with save_draft_vocab().")
     if v.get("format") != "dream_wb-draft-vocab" or len(v.get("ids", ())) != v.get("n"):
         raise DraftError(f"{path} is not a complete draft vocabulary (expected format dream_wb-draft-vocab with n ids); write it again with save_draft_vocab().")
-    if v["target_fingerprint"] != target.fingerprint:
-        raise DraftError(f"The draft vocabulary {path} was chosen for target {v['target']!r} (fingerprint {v['target_fingerprint']}), "
-                         f"not for {target.name!r} ({target.fingerprint}); load it with its own target.")
+    check_owner(f"The draft vocabulary {path}", (v["target"], v["target_fingerprint"]), target, "load it with its own target", DraftError)
     return torch.tensor(v["ids"])
 

@@ -18,7 +18,7 @@ import torch
 from transformers import DynamicCache
 
 from .core import ancestor_matrix, speedup
-from .target import tree_attention_mask, rollback_cache, load_target
+from .target import tree_attention_mask, rollback_cache, keep_cache_rows, load_target
 from .tree import DraftTree
 from .generate import Generation, Step, accept_greedy, speculative_generate, tau, target_probs, chi_square_p
 from .lossless import wrong_acceptance
@@ -327,15 +327,7 @@ def _rows(fn, cache_len:int, accepted:list)->list: return [int(r) for r in torch
 
 def rollback_with(fn):
     "A `Target.rollback` that keeps the rows `fn(cache_len, accepted)` names (for running a learner's rows in the loop)."
-    def rollback(cache, cache_len, accepted):
-        idx = torch.tensor(_rows(fn, cache_len, accepted), dtype=torch.long)
-        for layer in cache.layers:
-            if getattr(layer, "keys", None) is None or layer.keys.numel() == 0: continue
-            i = idx.to(layer.keys.device)
-            layer.keys, layer.values = layer.keys.index_select(-2, i), layer.values.index_select(-2, i)
-            if hasattr(layer, "cumulative_length"): layer.cumulative_length = layer.keys.shape[-2]
-        return cache
-    return rollback
+    return lambda cache, cache_len, accepted: keep_cache_rows(cache, _rows(fn, cache_len, accepted))
 
 # %% ../nbs/80_exercise_checks.ipynb #k032
 def check_cache_rows(fn # (cache_len: int, accepted: list of node indices, root first) -> rows to keep, in order

@@ -15,7 +15,7 @@ import datasets
 from tqdm.auto import tqdm
 
 from .core import atomic_dir, atomic_write_json
-from .target import Target, TargetError, extend_batch, load_target
+from .target import Target, TargetError, extend_batch, load_target, check_owner
 from .entropy import attention_entropy, select_layers, gather_layers, STRATEGIES, DEFAULT_STRATEGY
 
 # %% ../nbs/03_features.ipynb #c006
@@ -85,10 +85,8 @@ def store_spec(target:Target, data_name:str, n:int, regenerate:bool, strategy:st
 
 def _check_spec(path:Path, spec:dict):
     old = json.loads((path / "spec.json").read_text())
-    if old["target_fingerprint"] != spec["target_fingerprint"]:
-        raise TargetError(f"The store at {path} was written by target {old['target']!r} (fingerprint "
-                          f"{old['target_fingerprint']}), not {spec['target']!r} ({spec['target_fingerprint']}). "
-                          f"Features of two targets must not be mixed: choose another folder or delete this one.")
+    check_owner(f"The store at {path}", (old["target"], old["target_fingerprint"]), (spec["target"], spec["target_fingerprint"]),
+                "features of two targets must not be mixed: choose another folder or delete this one")
     diff = {k: (old.get(k), v) for k, v in spec.items() if k not in ("target",) and old.get(k) != v}
     if diff: raise TargetError(f"The store at {path} was started with other settings {diff} (stored, asked); "
                                f"resume with the same settings or choose another folder.")
@@ -174,9 +172,8 @@ def load_feature_store(path, # a folder written by extract_features
                               f"extract_features with the same settings on it to resume.")
         raise TargetError(f"No feature store at {path}; make one with extract_features().")
     man = json.loads((path / "manifest.json").read_text())
-    if target is not None and man["target_fingerprint"] != target.fingerprint:
-        raise TargetError(f"The store at {path} holds features of target {man['target']!r} (fingerprint "
-                          f"{man['target_fingerprint']}), not of {target.name!r} ({target.fingerprint}); extract features for this target.")
+    if target is not None:
+        check_owner(f"The store at {path}", (man["target"], man["target_fingerprint"]), target, "extract features for this target")
     ds = _concat(path, man["n_shards"]).with_format("torch")
     ds.info.description = json.dumps(man)
     return ds

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
 
 from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms, cpu_info, dtype_name
-from .target import Target, TargetError
+from .target import Target, TargetError, check_owner
 from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, make_draft, load_draft, save_draft,
                             shift_features, causal_allowed, start, extend, n_params, draft_card)
 from .compress import stream_mask, get_compression
@@ -450,8 +450,7 @@ def _ablation_best(rows:list, grid:dict)->dict:
 def model_search(report:dict, hardware:str, target:Target, cfg:DraftConfig)->dict:
     "Re-price a search `report` (acceptance measured here) for the modelled accelerator `hardware`: every cost from the roofline model."
     if check_hardware(hardware) == "cpu": raise SearchError("model_search prices a modelled accelerator; this machine ('cpu') is measured by `search` itself.")
-    if report["target_fingerprint"] != target.fingerprint:
-        raise SearchError(f"This search report was made for target {report['target']!r}, not {target.name!r}; search the supernet with that target.")
+    check_owner("This search report", (report["target"], report["target_fingerprint"]), target, "search the supernet with that target", SearchError)
     tree = report["tree"]
     depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
     prompt_len = report["prompt_len"]  # the draft's and the target's prompt pass: rows of the search's prompts
@@ -626,8 +625,7 @@ def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's
                    confirm:Draft=None, # a searched draft with real weights: calibrates the per-step overhead and is confirmed
                    latency_repeats:int=15, max_new_tokens:int=64, repeats:int=2)->dict:
     "Re-price a search `report` for this machine in `target`'s dtype: acceptance as measured, every cost measured here."
-    if report["target_fingerprint"] != target.fingerprint:
-        raise SearchError(f"This search report was made for target {report['target']!r}, not {target.name!r}.")
+    check_owner("This search report", (report["target"], report["target_fingerprint"]), target, "search the supernet with that target", SearchError)
     tree = report["tree"]
     depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
     batches = [target.encode(r["image"], r["prompt"]) for r in default_prompts(target, len(report["prompts"]), "validation")]

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .core import median_ms
 from .shapes import build_split, chat
-from .target import Target, DATA_DIR, load_target
+from .target import Target, DATA_DIR, load_target, check_owner
 from .features import batched_responses, extract_features
 from .entropy import DEFAULT_STRATEGY
 from .core import atomic_write_json
@@ -327,7 +327,7 @@ def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_pr
     study = json.loads(out.read_text()) if out.exists() else {
         "target": target.name, "target_fingerprint": target.fingerprint, "settings": SMOL_DRAFT_SETTINGS, "mixed_precision": mixed_precision,
         "rows_spec": [asdict(r) for r in rows], "spread": seed_spread(), "spread_from": SEED_STUDY.name, "rows": [], "bench": None}
-    if study["target_fingerprint"] != target.fingerprint: raise DraftError(f"{out} was measured on another shapes-smol: move it away to start over.")
+    check_owner(str(out), (study["target"], study["target_fingerprint"]), target, "move it away to start over", DraftError)
     if study["mixed_precision"] != mixed_precision: raise DraftError(f"{out} trains in {study['mixed_precision']}: resume with that, or move it away.")
     done = lambda name, seed: any(r["row"] == name and r["seed"] == seed for r in study["rows"])
     def add(row, seed):

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['VLM_FAMILIES', 'FAMILIES', 'DATA_DIR', 'BUILTIN_TARGETS', 'FINGERPRINT_SAMPLES', 'IMAGE_FORMATS',
            'PER_TOKEN_TYPE_KEYS', 'TINY_IMAGE_TOKEN', 'TINY_FIXTURES', 'TargetError', 'VLMFamily', 'family_of',
-           'resolve_target_path', 'Prefill', 'Verified', 'tree_attention_mask', 'Target', 'load_target', 'open_image',
-           'check_image', 'extend_batch', 'cache_kwarg', 'rollback_cache', 'count_image_features', 'with_family_extras',
-           'tiny_random_vlm']
+           'resolve_target_path', 'Prefill', 'Verified', 'tree_attention_mask', 'Target', 'load_target', 'check_owner',
+           'open_image', 'check_image', 'extend_batch', 'cache_kwarg', 'kept_rows', 'keep_cache_rows', 'rollback_cache',
+           'count_image_features', 'with_family_extras', 'tiny_random_vlm']
 
 # %% ../nbs/01_target.ipynb #c003
 import functools, hashlib, inspect, json, os, warnings
@@ -218,6 +218,19 @@ def _fingerprint(self)->str:
 
 Target.fingerprint = property(_fingerprint)
 
+# %% ../nbs/01_target.ipynb #c005p
+def check_owner(what:str, # what is being loaded, for the message ("This draft", "The store at ...")
+                made_for:tuple, # (name, fingerprint) of the target it was made for (a missing fingerprint is not checked)
+                target, # the Target it is about to be used with, or its (name, fingerprint)
+                fix:str, # what to do instead, for the message
+                error=None # the error class to raise (default TargetError)
+               ):
+    "Refuse `what`, made for another target than `target`: the one message of every such check."
+    name, fp = made_for
+    t_name, t_fp = (target.name, target.fingerprint) if isinstance(target, Target) else target
+    if fp and fp != t_fp:
+        raise (error or TargetError)(f"{what} was made for target {name!r} (fingerprint {fp}), not for {t_name!r} ({t_fp}): {fix}.")
+
 # %% ../nbs/01_target.ipynb #c023
 IMAGE_FORMATS = "PNG, JPEG, GIF, BMP, TIFF or WebP"
 
@@ -398,17 +411,26 @@ def _verify(self, cache:DynamicCache, # the cache after prefill (and earlier acc
 Target.verify = _verify
 
 # %% ../nbs/01_target.ipynb #c033
-def rollback_cache(cache:DynamicCache, cache_len:int, # tokens before the verified tree
-               accepted # indices (into the tree) of the accepted nodes, root first
-              ):
-    "Keep the prefix and the accepted tree nodes in the cache, drop the rest."
-    idx = torch.cat([torch.arange(cache_len), cache_len + torch.as_tensor(accepted, dtype=torch.long).cpu()])
+def kept_rows(cache_len:int, # tokens before the verified tree
+              accepted # indices (into the tree) of the accepted nodes, root first
+             )->torch.Tensor:
+    "The cache rows kept after verifying a tree: the prefix, then each accepted node's (node i sits at row cache_len + i)."
+    return torch.cat([torch.arange(cache_len), cache_len + torch.as_tensor(accepted, dtype=torch.long).cpu()])
+
+def keep_cache_rows(cache:DynamicCache, rows)->DynamicCache:
+    "Keep only `rows` (in that order) of every layer of `cache`."
     for layer in cache.layers:
         if getattr(layer, "keys", None) is None or layer.keys.numel() == 0: continue
-        i = idx.to(layer.keys.device)
+        i = torch.as_tensor(rows, dtype=torch.long).to(layer.keys.device)
         layer.keys, layer.values = layer.keys.index_select(-2, i), layer.values.index_select(-2, i)
         if hasattr(layer, "cumulative_length"): layer.cumulative_length = layer.keys.shape[-2]
     return cache
+
+def rollback_cache(cache:DynamicCache, cache_len:int, # tokens before the verified tree
+                   accepted # indices (into the tree) of the accepted nodes, root first
+                  ):
+    "Keep the prefix and the accepted tree nodes in the cache, drop the rest."
+    return keep_cache_rows(cache, kept_rows(cache_len, accepted))
 
 Target.rollback = staticmethod(rollback_cache)
 

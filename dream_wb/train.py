@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .shapes import atomic_write_json, SPLIT_SEED_BASE, build_split
-from .target import Target, TargetError, load_target, DATA_DIR
+from .target import Target, TargetError, load_target, DATA_DIR, check_owner
 from .core import save_train_state, load_train_state, has_train_state, warmup_cosine, train_step, additive_mask, dtype_name
 from .features import load_feature_store, extract_features
 from .draft import (Draft, DraftError, KINDS, DRAFT_KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
@@ -423,6 +423,6 @@ def load_text_draft(target:Target, path=None):
     path = Path(path or shipped_draft_path(target.name, "assistant"))
     if not (path / "card.json").exists(): raise DraftError(f"No text-only draft at {path}; train one with train_text_draft().")
     card = json.loads((path / "card.json").read_text())
-    if card.get("target_fingerprint") != target.fingerprint:
-        raise DraftError(f"The text-only draft at {path} was trained for target {card.get('target')!r}, not {target.name!r}.")
+    check_owner(f"The text-only draft at {path}", (card.get("target"), card.get("target_fingerprint") or "missing"), target,
+                "train one for this target with train_text_draft()", DraftError)
     return LlamaForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
