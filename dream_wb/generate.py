@@ -199,15 +199,8 @@ def sample_plain(target:Target, batch:dict, max_new_tokens:int=64, temperature:f
                  eos_token_id=None)->list:
     "Plain autoregressive sampling from the target (temperature 0 = greedy)."
     _check_sampling(temperature, top_p)
-    eos = target.eos_ids() if eos_token_id is None else {eos_token_id}
     g = torch.Generator(target.device).manual_seed(seed) if seed is not None else None
-    pre = target.prefill(batch)
-    tok = _pick(pre.logits[0, -1], temperature, top_p, g)
-    out = [tok]
-    while tok not in eos and len(out) < max_new_tokens:
-        tok = _pick(target.verify(pre.cache, [tok], [-1], pre.rope_delta).logits[0, -1], temperature, top_p, g)
-        out.append(tok)
-    return out
+    return target.decode(batch, max_new_tokens, eos_token_id, pick=lambda logits: _pick(logits, temperature, top_p, g))
 
 # %% ../nbs/08_generate.ipynb #c023
 def chi_square_p(counts, probs, min_expected=5.0):

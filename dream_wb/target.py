@@ -436,18 +436,24 @@ Target.rollback = staticmethod(rollback_cache)
 
 # %% ../nbs/01_target.ipynb #c035
 @torch.no_grad()
-def _greedy(self, batch:dict, max_new_tokens:int=64, eos_token_id=None)->list:
-    "Greedy decoding with a KV cache; returns the new token ids (ending with the end-of-turn token if reached)."
+def _decode(self, batch:dict, max_new_tokens:int=64, eos_token_id=None,
+            pick=None # pick(logits) -> the next token id; None = the argmax (greedy)
+           )->list:
+    "Plain decoding with a KV cache, one target pass per token; returns the new token ids (ending with the end-of-turn token if reached)."
     if max_new_tokens <= 0: raise TargetError(f"max_new_tokens must be at least 1, got {max_new_tokens}.")
+    pick = pick or (lambda logits: int(logits.argmax()))
     eos = self.eos_ids() if eos_token_id is None else {eos_token_id}
     pre = self.prefill(batch)
-    tok = int(pre.logits[0, -1].argmax())
+    tok = int(pick(pre.logits[0, -1]))
     out = [tok]
     while tok not in eos and len(out) < max_new_tokens:
-        v = self.verify(pre.cache, [tok], [-1], pre.rope_delta)
-        tok = int(v.logits[0, -1].argmax())
+        tok = int(pick(self.verify(pre.cache, [tok], [-1], pre.rope_delta).logits[0, -1]))
         out.append(tok)
     return out
+
+def _greedy(self, batch:dict, max_new_tokens:int=64, eos_token_id=None)->list:
+    "Greedy decoding with a KV cache (`decode` taking the argmax); returns the new token ids."
+    return self.decode(batch, max_new_tokens, eos_token_id)
 
 # %% ../nbs/01_target.ipynb #c007s
 def _eos_ids(self)->set:
@@ -465,7 +471,7 @@ def _generate(self, image, prompt:str, max_new_tokens:int=64)->dict:
     text = self.processor.tokenizer.decode(ids, skip_special_tokens=True).strip()
     return {"text": text, "token_ids": ids, "new_tokens": len(ids)}
 
-Target.greedy, Target.eos_ids, Target.generate = _greedy, _eos_ids, _generate
+Target.decode, Target.greedy, Target.eos_ids, Target.generate = _decode, _greedy, _eos_ids, _generate
 
 # %% ../nbs/01_target.ipynb #c037
 from transformers import (LlavaConfig, LlavaNextConfig, Idefics3Config, Gemma3Config, Gemma3TextConfig, Qwen2VLConfig,
