@@ -1,18 +1,17 @@
 """Every lesson as a reader's Run All executes it (`.ci/run_nb.py`: nbclient, a real kernel, all cells, flags off, no
-IN_TEST), one at a time, each executed copy kept in _site/executed/ for the site; then checks that the lessons left
+IN_TEST), each in its own process, `--jobs` at a time (longest first), each executed copy kept in _site/executed/ for the site; then checks that the lessons left
 data/ as they found it. Writes the run's record to _site/run-all.json (per notebook seconds and pass/fail, date, CPU,
-threads). One line per test ("PASS ..." / "FAIL ..."); the last line is "N passed, N failed".
+threads, jobs, wall time). One line per test ("PASS ..." / "FAIL ..."); the last line is "N passed, N failed".
 
-    python .ci/run_all.py              # every nbs/*.ipynb
+    python .ci/run_all.py              # every nbs/*.ipynb, one at a time
+    python .ci/run_all.py --jobs 2     # two kernels at once (OMP_NUM_THREADS defaults to cores / jobs)
     python .ci/run_all.py 05_draft     # only the notebooks whose names contain one of these strings (their entries
                                        # replace theirs in the last record; the others are kept)
     python .ci/run_all.py --record     # copy the last run's record to data/results/run-all.json (every lesson in it)
 """
-import argparse, datetime, hashlib, json, os, platform, subprocess, sys, time
+import argparse, datetime, hashlib, json, os, platform, re, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_nb import run
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE, RECORD = ROOT / "_site", ROOT / "_site" / "run-all.json"
@@ -39,21 +38,34 @@ def _atomic_json(obj, path:Path):
     tmp.write_text(json.dumps(obj, indent=1) + "\n")
     os.replace(tmp, path)
 
-def run_all(only=())->dict:
-    "Run the notebooks, print a line per test, return the record."
+def _order(nbs:list)->list:
+    "Longest first (by the shipped record's seconds), so that parallel workers finish together."
+    last = {r["notebook"]: r["seconds"] for r in json.loads(SHIPPED.read_text())["notebooks"]} if SHIPPED.exists() else {}
+    return sorted(nbs, key=lambda p: -last.get(p.stem, 60))
+
+def run_all(only=(), jobs:int=1)->dict:
+    "Run the notebooks (`jobs` kernels at a time), print a line per test, return the record."
     nbs = [p for p in sorted((ROOT / "nbs").glob("*.ipynb")) if not only or any(o in p.stem for o in only)]
     before, results = data_state(), []
-    for p in nbs:
-        ok, secs, err = run(p, SITE / "executed" / p.name)
-        results.append({"notebook": p.stem, "seconds": round(secs, 1), "ok": ok})
+    def one(p):  # each notebook in its own process (nbclient's event loop wants a main thread)
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, str(ROOT / ".ci" / "run_nb.py"), str(p), "--out", str(SITE / "executed" / p.name)],
+                           capture_output=True, text=True)
+        m = re.search(r"Success\. ([\d.]+) s", r.stdout)  # the kernel's own time, as run_nb measures it
+        ok, secs, err = r.returncode == 0, float(m[1]) if m else time.perf_counter() - t, r.stderr + r.stdout
         print(f"{'PASS' if ok else 'FAIL'} {p.relative_to(ROOT)} ({secs:.0f} s)", flush=True)
         if not ok: print("\n".join(err.splitlines()[-40:]), flush=True)
+        return {"notebook": p.stem, "seconds": round(secs, 1), "ok": ok}
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool: results = sorted(pool.map(one, _order(nbs)), key=lambda r: r["notebook"])
+    wall = time.perf_counter() - start
     after = data_state()
     unchanged = before == after
     print(f"{'PASS' if unchanged else 'FAIL'} data/ unchanged by the lessons (git status --porcelain --ignored data/)")
     if not unchanged: print("  before:", [l for l, _ in before], "\n  after: ", [l for l, _ in after])
     return {"date": datetime.date.today().isoformat(), "cpu": cpu_model(), "threads": int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())),
-            "cores": os.cpu_count(), "total_seconds": round(sum(r["seconds"] for r in results), 1), "data_unchanged": unchanged,
+            "cores": os.cpu_count(), "jobs": jobs, "wall_seconds": round(wall, 1),
+            "total_seconds": round(sum(r["seconds"] for r in results), 1), "data_unchanged": unchanged,
             "notebooks": results}
 
 def record():
@@ -72,10 +84,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("only", nargs="*", help="substrings of notebook names (default: all)")
     ap.add_argument("--record", action="store_true", help="copy the last run's record to data/results/run-all.json")
+    ap.add_argument("--jobs", type=int, default=1, help="notebooks run at once (each kernel then gets cores/jobs threads)")
     a = ap.parse_args()
     if a.record: return record()
-    os.environ.setdefault("OMP_NUM_THREADS", "2")
-    rec = run_all(a.only)
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) // a.jobs)))
+    rec = run_all(a.only, a.jobs)
     if a.only and RECORD.exists():  # a partial rerun: keep the last record's other notebooks
         last = json.loads(RECORD.read_text())
         new = {r["notebook"] for r in rec["notebooks"]}
@@ -84,7 +97,8 @@ def main():
     _atomic_json(rec, RECORD)
     n_pass = sum(r["ok"] for r in rec["notebooks"]) + rec["data_unchanged"]
     n_fail = len(rec["notebooks"]) + 1 - n_pass
-    print(f"Run All of {len(rec['notebooks'])} notebooks: {rec['total_seconds']:.0f} s; record in {RECORD.relative_to(ROOT)}")
+    print(f"Run All of {len(rec['notebooks'])} notebooks: {rec['total_seconds']:.0f} s of kernels, {rec.get('wall_seconds', 0):.0f} s of wall time"
+          f" ({a.jobs} at a time, {os.environ['OMP_NUM_THREADS']} threads each); record in {RECORD.relative_to(ROOT)}")
     print(f"{n_pass} passed, {n_fail} failed")
     sys.exit(1 if n_fail else 0)
 
