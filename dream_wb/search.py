@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['GRID', 'DEPTH_BLOCKS', 'TRAINABLE_STRATEGIES', 'HARDWARE', 'KERNELS', 'ABLATION_GRIDS', 'SearchError', 'SubNet',
-           'check_grid', 'largest', 'smallest', 'subnets', 'check_subnet', 'n_heads', 'n_units', 'SuperDream',
-           'sub_forward', 'supernet_rows', 'row_stream', 'sub_teacher_forced', 'importance', 'order_by_importance',
-           'extract_subnet', 'sub_losses', 'sample_subnets', 'sandwich_loss', 'train_supernet', 'save_supernet',
-           'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms', 'head_params',
-           'roofline_target', 'roofline_draft', 'roofline_latency', 'spearman', 'model_search', 'search',
+           'check_grid', 'largest', 'smallest', 'subnets', 'check_subnet', 'n_heads', 'n_units', 'block_slice',
+           'SuperDream', 'sub_forward', 'supernet_rows', 'row_stream', 'sub_teacher_forced', 'importance',
+           'order_by_importance', 'extract_subnet', 'sub_losses', 'sample_subnets', 'sandwich_loss', 'train_supernet',
+           'save_supernet', 'load_supernet', 'target_latency', 'draft_latency', 'check_hardware', 'roofline_ms',
+           'head_params', 'roofline_target', 'roofline_draft', 'roofline_latency', 'spearman', 'model_search', 'search',
            'frontier_figure', 'confirmed_figure', 'subnet_diagram', 'save_searched', 'run_dream_s', 'measure_search']
 
 # %% ../nbs/11_search.ipynb #c003
@@ -19,20 +19,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
 
-from .core import additive_mask, atomic_write_json, text_table, speedup, Clock, median_ms, cpu_info, dtype_name
-from .target import Target, TargetError, check_owner
-from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, make_draft, load_draft, save_draft,
-                            shift_features, causal_allowed, start, extend, n_params, draft_card)
+from .core import additive_mask, atomic_write_json, median_ms, cpu_info, dtype_name
+from .target import Target, check_owner
+from .draft import (Draft, DraftConfig, DreamDraft, DraftError, DraftOutput, BlockSlice, make_draft, load_draft, save_draft,
+                            shift_features, feature_noise, stream_rows, causal_allowed, start, extend, n_params, draft_card)
 from .compress import stream_mask, get_compression
 from .features import load_feature_store
-from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced,
-                            shipped_draft_path, with_default_vocab, resolve_draft, live_curves, curves_figure)
-from .generate import speculative_generate, tau
-from .bench import (TREE, METHOD_REGISTRY, bench_prompts, default_tree, default_prompts, verify_latency, measure,
-                            run_drafter, paired_speedup)
-from .drafters import DraftDrafter
+from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced_batch,
+                            with_default_vocab, resolve_draft)
+from .generate import tau
+from .bench import METHOD_REGISTRY, tree_method, default_tree, default_prompts, verify_latency, measure, paired_speedup
 from .lossless import lossless_check
 
 # %% ../nbs/11_search.ipynb #c006
@@ -92,51 +89,23 @@ def check_subnet(sub:SubNet, grid:dict=GRID)->SubNet:
 def n_heads(cfg:DraftConfig, share:float)->int: return max(1, round(share * cfg.num_heads))
 def n_units(cfg:DraftConfig, share:float)->int: return max(1, round(share * cfg.intermediate_size))
 
-def _lin(lin, x, out:int=None, inp:int=None):
-    "`lin(x)` with only the first `out` output rows and the first `inp` input columns of its weight."
-    w = lin.weight
-    if out is not None: w = w[:out]
-    if inp is not None: w = w[:, :inp]
-    return F.linear(x, w)
-
-def _heads(x, h, d): return x.view(x.shape[0], x.shape[1], h, d).transpose(1, 2)
-
-def _attention(att, x, kv, k:int, mask, rope=None):
-    "The first `k` heads of `att` (self-attention with `rope` = (cos, sin), else cross-attention with its q/k norms)."
-    d = att.d
-    q, key, v = (_heads(_lin(p, s, k * d), k, d) for p, s in ((att.q_proj, x), (att.k_proj, kv), (att.v_proj, kv)))
-    if rope is not None: q, key = apply_rotary_pos_emb(q, key, *rope)
-    else: q, key = att.q_norm(q), att.k_norm(key)
-    o = F.scaled_dot_product_attention(q, key, v, attn_mask=mask)
-    return _lin(att.o_proj, o.transpose(1, 2).flatten(2), inp=k * d)
-
-def _mlp(mlp, x, m:int): return _lin(mlp.down_proj, mlp.act_fn(_lin(mlp.gate_proj, x, m)) * _lin(mlp.up_proj, x, m), inp=m)
+def block_slice(cfg:DraftConfig, sub:SubNet)->BlockSlice:
+    "The part of a supernet of config `cfg` that sub-network `sub` runs."
+    return BlockSlice(DEPTH_BLOCKS[sub.depth], n_heads(cfg, sub.heads), n_units(cfg, sub.mlp), reads=sub.injection == "last")
 
 # %% ../nbs/11_search.ipynb #c012
 class SuperDream(DreamDraft):
     "A DREAM draft whose sub-networks (`SubNet`) share its weights: heads and MLP units are prefixes, blocks a subset."
     def __init__(self, cfg:DraftConfig, target:Target=None, grid:dict=None, strategy:str="entropy"):
-        if cfg.kind != "dream" or cfg.n_blocks != 3 or cfg.injection != "last" or not cfg.zero_slot or not cfg.cross_attention:
-            raise SearchError("A supernet is built on a full DREAM draft config (3 blocks, cross-attention over S^L, zero slot).")
+        if cfg.kind != "dream" or cfg.n_blocks != 3 or cfg.injection != "last" or not cfg.cross_attention:
+            raise SearchError("A supernet is built on a full DREAM draft config (3 blocks, cross-attention over S^L); "
+                              "make it from make_draft(target, 'dream').cfg.")
         super().__init__(cfg, target)
         self.grid, self.strategy = check_grid(grid or GRID), strategy
 
 def sub_forward(sn:SuperDream, sub:SubNet, embeds, fins, positions, mask, memory, mem_mask)->DraftOutput:
-    "Run sub-network `sub` over rows (teacher-forced): `memory` and `mem_mask` are the cross-attention's keys and mask."
-    k, m, dt = n_heads(sn.cfg, sub.heads), n_units(sn.cfg, sub.mlp), sn.norm.weight.dtype
-    x, mid = embeds.to(dt), None
-    rope = sn.rotary(x, positions)
-    for i in DEPTH_BLOCKS[sub.depth]:
-        blk = sn.blocks[i]
-        if i == 1:  # the cross block: gated cross-attention (unless injection is "none"), gated MLP
-            if sub.injection == "last": x = x + torch.tanh(blk.attn_gate) * _attention(blk.attn, blk.input_norm(x), memory.to(dt), k, mem_mask.to(dt))
-            x = x + torch.tanh(blk.mlp_gate) * _mlp(blk.mlp, blk.post_norm(x), m)
-            mid = x
-        else:
-            h = blk.input_norm(x)
-            x = x + _attention(blk.attn, h, h, k, mask.to(dt), rope)
-            x = x + _mlp(blk.mlp, blk.post_norm(x), m)
-    return DraftOutput(sn.norm(x), mid, None)
+    "Run sub-network `sub` over rows (teacher-forced): the supernet's own forward on its slice; `memory` and `mem_mask` are the cross-attention's keys and mask."
+    return sn(embeds, fins, positions, mask, memory=memory, mem_mask=mem_mask, part=block_slice(sn.cfg, sub))
 
 # %% ../nbs/11_search.ipynb #c020
 TRAINABLE_STRATEGIES = ("entropy", "pool", "random")  # what a feature store holds enough to rank
@@ -167,24 +136,20 @@ def _gather(x, rows):
 def sub_teacher_forced(sn:SuperDream, sub:SubNet, batch:dict, noise:float=0.0)->tuple:
     "The sub-network's output over its stream's rows and the batch seen through them: (DraftOutput, view for `loss_parts`)."
     E, S = batch["inputs_embeds"].float(), batch["features"].float()
-    B, T, _ = E.shape
-    dev, lengths = E.device, batch["lengths"].to(E.device)
-    fins = shift_features(S)
-    if noise: fins = fins + (torch.rand_like(fins) * 2 - 1) * noise
-    if sub.keep >= 1: rows, lens = torch.arange(T, device=dev)[None].expand(B, T), lengths
-    else:
-        kept = [row_stream({k: batch[k][b] for k in ("visual_mask", "focus", "input_ids")}, sub.keep, sn.strategy, int(lengths[b])).nonzero().flatten()
-                for b in range(B)]
-        lens = torch.tensor([len(x) for x in kept], device=dev)
-        rows = torch.stack([F.pad(x, (0, int(lens.max()) - len(x))) for x in kept]).to(dev)
-    Tk = rows.shape[1]
-    key = torch.arange(T, device=dev)[None, None]
-    mem_mask = additive_mask((key <= rows[:, :, None]) & (key < lengths[:, None, None]), sn.norm.weight.dtype)
-    mask = additive_mask(causal_allowed(Tk, 0, lens, device=dev), sn.norm.weight.dtype)
-    out = sub_forward(sn, sub, _gather(E, rows), _gather(fins, rows), rows, mask, fins, mem_mask)
-    view = {"predict": _gather(batch["predict"], rows) & (torch.arange(Tk, device=dev)[None] < lens[:, None]),
-            "features": _gather(S, rows)}
-    if "mid_features" in batch: view["mid_features"] = _gather(batch["mid_features"].float(), rows)
+    (B, T, _), dev, dt = E.shape, E.device, sn.norm.weight.dtype
+    lengths = batch["lengths"].to(dev)
+    fins = feature_noise(shift_features(S), noise)
+    stream = torch.ones(B, T, dtype=torch.bool, device=dev)
+    if sub.keep < 1:
+        for b in range(B):
+            r = {k: batch[k][b] for k in ("visual_mask", "focus", "input_ids")}
+            stream[b, :int(lengths[b])] = row_stream(r, sub.keep, sn.strategy, int(lengths[b]))
+    s = stream_rows(stream, lengths)
+    out = sub_forward(sn, sub, _gather(E, s.rows), _gather(fins, s.rows), s.rows, additive_mask(s.allowed, dt),
+                      _gather(fins, s.order), additive_mask(s.mem_allowed, dt))
+    view = {"predict": _gather(batch["predict"], s.rows) & (torch.arange(s.rows.shape[1], device=dev)[None] < s.counts[:, None]),
+            "features": _gather(S, s.rows)}
+    if "mid_features" in batch: view["mid_features"] = _gather(batch["mid_features"].float(), s.rows)
     return out, view
 
 # %% ../nbs/11_search.ipynb #c027
@@ -196,7 +161,7 @@ def importance(sn:SuperDream, rows:list, n:int=64)->dict:
         hooks.append(blk.attn.o_proj.register_forward_pre_hook(lambda m, a, i=i: got.__setitem__(("attn", i), a[0])))
         hooks.append(blk.mlp.down_proj.register_forward_pre_hook(lambda m, a, i=i: got.__setitem__(("mlp", i), a[0])))
     b = {k: v.to(sn.norm.weight.device) for k, v in pad_batch(rows[:n]).items()}
-    try: teacher_forced(sn, b)
+    try: teacher_forced_batch(sn, b)
     finally:
         for h in hooks: h.remove()
     valid = torch.arange(b["input_ids"].shape[1], device=b["lengths"].device)[None] < b["lengths"][:, None]
@@ -271,6 +236,23 @@ def sandwich_loss(draft:SuperDream, batch:dict, step:int, noise:float=0.0, model
 # %% ../nbs/11_search.ipynb #c038
 def _phase(ckpt_dir, name:str): return None if ckpt_dir is None else Path(ckpt_dir) / name
 
+def _start_from(sn:SuperDream, init, target:Target):
+    "Phase 1 starts from the trained DREAM draft `init` (folder or shipped name): its weights and its memory convention."
+    d0 = resolve_draft(init, target, vocab=False)  # the supernet trains the full head
+    if d0.cfg.draft_vocab: raise SearchError(f"The init draft {init} was saved with a restricted head ({d0.cfg.draft_vocab} tokens); "
+                                             "start from a draft saved with the full head (restrict it when loading).")
+    sn.load_state_dict({k: v.float() for k, v in d0.state_dict().items()})
+    sn.cfg.zero_slot = d0.cfg.zero_slot
+
+def _supernet_record(target:Target, sn:SuperDream, init, train_rows:list, imp:dict, h1:list, h2:list, t0:float, **settings)->dict:
+    "What a supernet's card records: its target, grid and stream, the run's settings, the importances before ordering, both histories."
+    return {"target": target.name, "target_fingerprint": target.fingerprint, "grid": sn.grid, "strategy": sn.strategy,
+            "init": str(init) if init is not None else None, **settings, "train_rows": len(train_rows), "params": n_params(sn),
+            "importance_before_order": {str(i): {k: [round(float(x), 4) for x in v[:16]] for k, v in d.items()} for i, d in imp.items()},
+            "phase1_history": h1, "phase2_history": h2, "train_minutes": round((time.time() - t0) / 60, 1),
+            "threads": torch.get_num_threads(), "torch": torch.__version__}
+
+# %% ../nbs/11_search.ipynb #c038t
 def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, grid:dict=None, strategy:str="entropy",
                    init=None, # a trained DREAM draft (folder or shipped name) to start phase 1 from
                    phase1_steps:int=2000, phase2_steps:int=2000, batch_size:int=16, lr:float=1e-3, phase2_lr:float=5e-4,
@@ -282,13 +264,8 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     if strategy not in TRAINABLE_STRATEGIES: raise SearchError(f"A supernet's stream strategy must be one of {TRAINABLE_STRATEGIES} (a store has no received attention).")
     if not val_rows: raise SearchError("Supernet training needs validation rows (a validation feature store) to evaluate on.")
     t0 = time.time()
-    cfg = make_draft(target, "dream").cfg
-    sn = SuperDream(cfg, target, grid, strategy).to(target.device)
-    if init is not None:
-        d0 = resolve_draft(init, target, vocab=False)  # the supernet trains the full head
-        if d0.cfg.draft_vocab: raise SearchError(f"The init draft {init} was saved with a restricted head ({d0.cfg.draft_vocab} tokens); "
-                                                 "start from a draft saved with the full head (restrict it when loading).")
-        sn.load_state_dict({k: v.float() for k, v in d0.state_dict().items()})
+    sn = SuperDream(make_draft(target, "dream").cfg, target, grid, strategy).to(target.device)
+    if init is not None: _start_from(sn, init, target)
     kw = dict(batch_size=batch_size, warmup=warmup, noise=noise, eval_every=eval_every, eval_n=eval_n, depth=depth, seed=seed, progress=progress)
     h1 = train_draft(sn, train_rows, val_rows, steps=phase1_steps, lr=lr, ckpt_dir=_phase(ckpt_dir, "phase1"), callback=callback, **kw) if phase1_steps else []
     imp = order_by_importance(sn, train_rows)
@@ -299,16 +276,12 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     loss_fn = lambda d, b, **k: sandwich_loss(d, b, n_random=n_random, distill=distill, seed=seed, **k)
     h2 = train_draft(sn, train_rows, val_rows, steps=phase2_steps, lr=phase2_lr, ckpt_dir=_phase(ckpt_dir, "phase2"), callback=both_ends,
                      loss_fn=loss_fn, **kw)
-    record = {"target": target.name, "target_fingerprint": target.fingerprint, "grid": sn.grid, "strategy": strategy,
-              "init": str(init) if init is not None else None, "phase1_steps": phase1_steps, "phase2_steps": phase2_steps,
-              "batch_size": batch_size, "lr": lr, "phase2_lr": phase2_lr, "noise": noise, "n_random": n_random, "distill": distill,
-              "seed": seed, "train_rows": len(train_rows), "params": n_params(sn),
-              "importance_before_order": {str(i): {k: [round(float(x), 4) for x in v[:16]] for k, v in d.items()} for i, d in imp.items()},
-              "phase1_history": h1, "phase2_history": h2, "train_minutes": round((time.time() - t0) / 60, 1),
-              "threads": torch.get_num_threads(), "torch": torch.__version__}
+    record = _supernet_record(target, sn, init, train_rows, imp, h1, h2, t0, phase1_steps=phase1_steps, phase2_steps=phase2_steps,
+                              batch_size=batch_size, lr=lr, phase2_lr=phase2_lr, noise=noise, n_random=n_random, distill=distill, seed=seed)
     if out_dir is not None: save_supernet(sn, out_dir, record)
     return sn, record
 
+# %% ../nbs/11_search.ipynb #c038s
 def save_supernet(sn:SuperDream, path, record:dict):
     "Save a supernet: the full draft (fp16) with its record as the card, and `supernet.json` (grid, stream strategy)."
     from copy import deepcopy
@@ -370,6 +343,7 @@ def roofline_ms(hw:dict, params:float, rows:int, kernels:int, bytes_per_param:in
     compute = 2 * params * rows / (hw["bf16_TFLOPs"] * 1e12)
     return 1000 * (max(mem, compute) + kernels * hw["launch_us"] * 1e-6)
 
+# %% ../nbs/11_search.ipynb #c047b
 def _draft_kernels(depth:int, injection:str)->int:
     k = KERNELS["head"] + (depth - 1) * KERNELS["self_block"]
     return k + (KERNELS["cross_block"] if injection == "last" else KERNELS["mlp_only_block"])
@@ -427,9 +401,9 @@ def spearman(a:list, b:list)->float:
 
 # %% ../nbs/11_search.ipynb #c052
 def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, tree:dict, repeats:int)->dict:
-    "Vanilla and each draft timed by the benchmark's `measure` (interleaved per prompt): paired speedup, tau, lossless (its precision's rule)."
+    "Vanilla and each draft built as the benchmark builds its methods, timed by its `measure` (interleaved per prompt): paired speedup, tau, lossless (its precision's rule)."
     runners = {"vanilla": METHOD_REGISTRY["vanilla"].build(target, max_new_tokens),
-               **{name: (lambda b, dr=DraftDrafter(d, **tree): run_drafter(target, dr, b, max_new_tokens)) for name, d in drafts.items()}}
+               **{name: tree_method()(target, max_new_tokens, tree=tree, draft=d) for name, d in drafts.items()}}
     res = measure(runners, batches, repeats, progress=False)
     reference = [x["tokens"] for x in res["vanilla"][0]]
     out = {"vanilla": {"tokens": reference, "seconds": statistics.fmean(sum(x["seconds"] for x in rep) for rep in res["vanilla"])}}
@@ -440,6 +414,7 @@ def _measure_real(target:Target, drafts:dict, batches:list, max_new_tokens:int, 
                      "lossless": lossless_check(target, batches, reference, {name: [[x["tokens"] for x in rep] for rep in res[name]]})["valid"]}
     return out
 
+# %% ../nbs/11_search.ipynb #c052b
 def _sub_of(r:dict)->SubNet: return SubNet(**{f.name: r[f.name] for f in fields(SubNet)})
 
 def _ablation_best(rows:list, grid:dict)->dict:
@@ -447,6 +422,7 @@ def _ablation_best(rows:list, grid:dict)->dict:
     return {name: max((r for r in rows if _sub_of(r) in set(subnets(_restrict(grid, fix)))), key=lambda r: r["predicted_speedup"])
             for name, fix in ABLATION_GRIDS.items()}
 
+# %% ../nbs/11_search.ipynb #c052c
 def model_search(report:dict, hardware:str, target:Target, cfg:DraftConfig)->dict:
     "Re-price a search `report` (acceptance measured here) for the modelled accelerator `hardware`: every cost from the roofline model."
     if check_hardware(hardware) == "cpu": raise SearchError("model_search prices a modelled accelerator; this machine ('cpu') is measured by `search` itself.")
@@ -472,52 +448,43 @@ def model_search(report:dict, hardware:str, target:Target, cfg:DraftConfig)->dic
             "prompts": report.get("prompts"), "prompt_len": prompt_len, "target_latency": t, "calibration": cal, "configs": rows,
             "ablation": {k: _sub_of(v).name for k, v in _ablation_best(rows, report["grid"]).items()}, "chosen": asdict(_sub_of(rows[0]))}
 
-def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid:dict=None, tree:dict=None, n_val:int=60,
-           n_prompts:int=6, confirm:int=5, repeats:int=2, latency_repeats:int=15, max_new_tokens:int=64,
-           prompt_split:str="validation", progress:bool=True)->dict:
-    "Measure (or model) every configuration, predict its speedup, confirm the best by real decoding; returns the report."
-    check_hardware(hardware)
-    if not val_rows: raise SearchError("The search needs validation rows (a validation feature store) to measure acceptance on.")
+# %% ../nbs/11_search.ipynb #c052d
+def _checked_grid(sn:SuperDream, grid:dict=None)->dict:
+    "`grid` (default: the supernet's own), refused where a value lies outside the supernet's grid."
     grid = check_grid(grid or sn.grid)
     for k, vals in grid.items():
         for v in vals: check_subnet(replace(SubNet(), **{k: v}), sn.grid)
-    tree = {**default_tree(target), **(tree or {})}  # the benchmark's own tree and prompts for the target
-    depth, top_k, total = tree["depth"], tree["top_k"], tree["total_tokens"]
-    val, prompts = val_rows[:n_val], default_prompts(target, n_prompts, prompt_split)
-    batches = [target.encode(r["image"], r["prompt"]) for r in prompts]
-    prompt_len = batches[0]["input_ids"].shape[1]
-    here = hardware == "cpu"  # timings only on this machine; a modelled accelerator only needs acceptance from here
-    t_target = target_latency(target, batches[:2], total, latency_repeats) if here else None
+    return grid
+
+def _measure_configs(target:Target, sn:SuperDream, grid:dict, val:list, batches:list, tree:dict, here:bool, latency_repeats:int,
+                     desc:str, progress:bool)->list:
+    "One row per configuration of `grid`: its chain acceptance on `val` and, on this machine (`here`), its draft costs."
     rows = []
-    for sub in tqdm(subnets(grid), desc=f"search ({hardware})", disable=not progress):
+    for sub in tqdm(subnets(grid), desc=desc, disable=not progress):
         d = extract_subnet(sn, sub, target)
-        ch = chain_acceptance(d, val, depth, [row_stream(r, sub.keep, sn.strategy) for r in val])
-        lat = draft_latency(d, target, batches[:2], top_k, latency_repeats) if here else {"level_ms": None, "start_ms": None}
+        ch = chain_acceptance(d, val, tree["depth"], [row_stream(r, sub.keep, sn.strategy) for r in val])
+        lat = draft_latency(d, target, batches[:2], tree["top_k"], latency_repeats) if here else {"level_ms": None, "start_ms": None}
         rows.append({**asdict(sub), "chain_tau": ch["tau"], "alpha_1": ch["alpha_by_depth"][0], "params": n_params(d),
                      "level_ms": lat["level_ms"], "start_ms": lat["start_ms"]})
-    # calibration: one real run of vanilla and the largest sub-network on the prompts (on this machine)
-    big = extract_subnet(sn, largest(grid), target)
+    return rows
+
+# %% ../nbs/11_search.ipynb #c052e
+def _calibrate(target:Target, big:Draft, big_row:dict, batches:list, max_new_tokens:int, tree:dict)->tuple:
+    "One real run of vanilla and the largest sub-network `big` on the prompts: (calibration, the largest's decoding steps)."
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         real = _measure_real(target, {"largest": big}, batches, max_new_tokens, tree, 1)
-    van, van_s = real["vanilla"]["tokens"], real["vanilla"]["seconds"]
-    gens, big_row = real["largest"]["gens"], next(r for r in rows if _sub_of(r) == largest(grid))
-    steps = [s for g in gens for s in g.steps]
+    van, van_s, gens = real["vanilla"]["tokens"], real["vanilla"]["seconds"], real["largest"]["gens"]
     n_tok = statistics.fmean(len(t) for t in van)
     prefill = 1000 * statistics.fmean(g.prefill_s for g in gens)
     cal = {"tokens_per_prompt": n_tok, "prefill_ms": prefill, "tree_over_chain": tau(gens) / big_row["chain_tau"],
            "vanilla_token_ms": max(1e-6, (1000 * van_s / len(batches) - prefill) / n_tok)}
-    report = {"target": target.name, "target_fingerprint": target.fingerprint, "hardware": hardware,
-              "hardware_profile": {"name": "this machine, measured", "threads": torch.get_num_threads()},
-              "grid": grid, "tree": tree, "n_val_rows": len(val), "prompts": [r["image_id"] for r in prompts], "prompt_len": prompt_len,
-              "target_latency": t_target, "calibration": cal, "configs": rows}
-    if not here: return model_search(report, hardware, target, big.cfg)
-    step_ms = 1000 * statistics.fmean(s.draft_s + s.verify_s for s in steps)
-    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - depth * big_row["level_ms"])  # depth - 1 levels and the commit
-    for r in rows: r["predicted_speedup"] = _predict(r, t_target, cal, depth)
-    rows.sort(key=lambda r: -r["predicted_speedup"])
+    return cal, [s for g in gens for s in g.steps]
+
+# %% ../nbs/11_search.ipynb #c052g
+def _confirm(target:Target, sn:SuperDream, grid:dict, rows:list, batches:list, max_new_tokens:int, tree:dict, confirm:int, repeats:int)->dict:
+    "Decode for real with the `confirm` best-predicted rows, each ablation's best and the largest: the report's confirmed entries and choice."
     best_of = _ablation_best(rows, grid)
-    report["ablation"] = {k: _sub_of(v).name for k, v in best_of.items()}
     todo = {_sub_of(r).name: _sub_of(r) for r in rows[:confirm]}
     todo.update({_sub_of(r).name: _sub_of(r) for r in best_of.values()})
     todo.setdefault(largest(grid).name, largest(grid))
@@ -525,18 +492,43 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
         warnings.simplefilter("ignore")
         meas = _measure_real(target, {k: extract_subnet(sn, s, target) for k, s in todo.items()}, batches, max_new_tokens, tree, repeats)
     pred = {_sub_of(r).name: r["predicted_speedup"] for r in rows}
-    report["confirmed"] = [{"config": k, **asdict(s), "predicted_speedup": pred[k], "measured_speedup": meas[k]["speedup"],
-                            "speedup_spread": meas[k]["speedup_spread"], "tau": meas[k]["tau"], "lossless": meas[k]["lossless"]}
-                           for k, s in todo.items()]
-    report["spearman"] = spearman([c["predicted_speedup"] for c in report["confirmed"]], [c["measured_speedup"] for c in report["confirmed"]])
-    ok = [c for c in report["confirmed"] if c["lossless"]]
-    if len(ok) < len(report["confirmed"]): warnings.warn("INVALID: a confirmed sub-network's output differs from vanilla greedy decoding (a bug).")
-    report["chosen"] = asdict(_sub_of(max(ok, key=lambda c: c["measured_speedup"])))
-    by_name = {c["config"]: c for c in report["confirmed"]}
-    report["ablation_measured"] = [{"variant": k, "config": _sub_of(v).name, "predicted_speedup": v["predicted_speedup"],
-                                    "measured_speedup": by_name[_sub_of(v).name]["measured_speedup"], "tau": by_name[_sub_of(v).name]["tau"]}
-                                   for k, v in best_of.items()]
-    return report
+    confirmed = [{"config": k, **asdict(s), "predicted_speedup": pred[k], "measured_speedup": meas[k]["speedup"],
+                  "speedup_spread": meas[k]["speedup_spread"], "tau": meas[k]["tau"], "lossless": meas[k]["lossless"]} for k, s in todo.items()]
+    ok = [c for c in confirmed if c["lossless"]]
+    if len(ok) < len(confirmed): warnings.warn("INVALID: a confirmed sub-network's output differs from vanilla greedy decoding (a bug).")
+    by_name = {c["config"]: c for c in confirmed}
+    return {"ablation": {k: _sub_of(v).name for k, v in best_of.items()}, "confirmed": confirmed,
+            "spearman": spearman([c["predicted_speedup"] for c in confirmed], [c["measured_speedup"] for c in confirmed]),
+            "chosen": asdict(_sub_of(max(ok, key=lambda c: c["measured_speedup"]))),
+            "ablation_measured": [{"variant": k, "config": _sub_of(v).name, "predicted_speedup": v["predicted_speedup"],
+                                   "measured_speedup": by_name[_sub_of(v).name]["measured_speedup"], "tau": by_name[_sub_of(v).name]["tau"]}
+                                  for k, v in best_of.items()]}
+
+# %% ../nbs/11_search.ipynb #c052f
+def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid:dict=None, tree:dict=None, n_val:int=60,
+           n_prompts:int=6, confirm:int=5, repeats:int=2, latency_repeats:int=15, max_new_tokens:int=64,
+           prompt_split:str="validation", progress:bool=True)->dict:
+    "Measure (or model) every configuration, predict its speedup, confirm the best by real decoding; returns the report."
+    check_hardware(hardware)
+    if not val_rows: raise SearchError("The search needs validation rows (a validation feature store) to measure acceptance on.")
+    grid, tree = _checked_grid(sn, grid), {**default_tree(target), **(tree or {})}  # the benchmark's own tree and prompts for the target
+    val, prompts = val_rows[:n_val], default_prompts(target, n_prompts, prompt_split)
+    batches = [target.encode(r["image"], r["prompt"]) for r in prompts]
+    here = hardware == "cpu"  # timings only on this machine; a modelled accelerator only needs acceptance from here
+    t_target = target_latency(target, batches[:2], tree["total_tokens"], latency_repeats) if here else None
+    rows = _measure_configs(target, sn, grid, val, batches, tree, here, latency_repeats, f"search ({hardware})", progress)
+    big, big_row = extract_subnet(sn, largest(grid), target), next(r for r in rows if _sub_of(r) == largest(grid))
+    cal, steps = _calibrate(target, big, big_row, batches, max_new_tokens, tree)  # one real run of vanilla and the largest
+    report = {"target": target.name, "target_fingerprint": target.fingerprint, "hardware": hardware,
+              "hardware_profile": {"name": "this machine, measured", "threads": torch.get_num_threads()},
+              "grid": grid, "tree": tree, "n_val_rows": len(val), "prompts": [r["image_id"] for r in prompts],
+              "prompt_len": batches[0]["input_ids"].shape[1], "target_latency": t_target, "calibration": cal, "configs": rows}
+    if not here: return model_search(report, hardware, target, big.cfg)
+    step_ms = 1000 * statistics.fmean(s.draft_s + s.verify_s for s in steps)
+    cal["fixed_ms"] = max(0.0, step_ms - t_target["verify_ms"] - tree["depth"] * big_row["level_ms"])  # depth - 1 levels and the commit
+    for r in rows: r["predicted_speedup"] = _predict(r, t_target, cal, tree["depth"])
+    rows.sort(key=lambda r: -r["predicted_speedup"])
+    return {**report, **_confirm(target, sn, grid, rows, batches, max_new_tokens, tree, confirm, repeats)}
 
 # %% ../nbs/11_search.ipynb #c058
 def frontier_figure(report:dict):
@@ -556,6 +548,7 @@ def frontier_figure(report:dict):
                       yaxis_title="tau of greedy chains (held-out)", height=380)
     return fig
 
+# %% ../nbs/11_search.ipynb #c058b
 def confirmed_figure(report:dict):
     "Predicted against measured speedup of the confirmed configurations, with the Spearman correlation."
     import plotly.graph_objects as go
@@ -569,6 +562,7 @@ def confirmed_figure(report:dict):
                       yaxis_title="measured x", height=380)
     return fig
 
+# %% ../nbs/11_search.ipynb #c058c
 def subnet_diagram(sub:SubNet, cfg:DraftConfig)->str:
     "The chosen sub-network as an HTML block diagram: its blocks, heads and MLP units out of the supernet's."
     k, m = n_heads(cfg, sub.heads), n_units(cfg, sub.mlp)
