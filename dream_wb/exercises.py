@@ -216,10 +216,8 @@ def library_mask(parents, cache_len:int)->torch.Tensor:
     "The library's answer as a bool (N, cache_len + N) matrix."
     return tree_attention_mask(parents, cache_len)[0, 0] == 0
 
-def check_tree_mask(fn # (parents: list, cache_len: int) -> bool (N, cache_len + N)
-                   )->Checked:
-    "Check a learner's tree attention mask against `tree_attention_mask`, on hand-made and random trees."
-    where, P, C = reread("tree_mask"), [-1, 0, 0, 1, 3], 3
+def _mask_probes(fn, P:list, C:int)->dict:
+    "The probes of `check_tree_mask`: each raises AssertionError saying what is wrong with `fn`."
     def shape():
         m = _as_bool(fn(P, C))
         assert tuple(m.shape) == (5, 8), f"parents {P}, cache_len {C}: shape {tuple(m.shape)}, expected (5, 8)"
@@ -239,15 +237,23 @@ def check_tree_mask(fn # (parents: list, cache_len: int) -> bool (N, cache_len +
             par = random_parents(rng, n)
             got, want = _as_bool(fn(par, c)), library_mask(par, c)
             assert got.shape == want.shape and torch.equal(got, want), f"random tree {k} (parents {par}, cache_len {c}) differs"
+    return dict(shape=shape, prefix=prefix, itself=itself, ancestors=ancestors, nothing_else=nothing_else, random_trees=random_trees)
+
+# %% ../nbs/80_exercise_checks.ipynb #k023c
+def check_tree_mask(fn # (parents: list, cache_len: int) -> bool (N, cache_len + N)
+                   )->Checked:
+    "Check a learner's tree attention mask against `tree_attention_mask`, on hand-made and random trees."
+    where, P, C = reread("tree_mask"), [-1, 0, 0, 1, 3], 3
+    p = _mask_probes(fn, P, C)
     return run_checks("tree_mask", [
-        Test("shape (N, cache_len + N)", f"One row per tree node; one column per cached prefix token, then one per tree node; {where}.", shape),
-        Test("every node sees the prefix", f"The cached prefix is visible to every node; {where}.", prefix),
-        Test("every node sees itself", f"A node attends to itself: the diagonal of the tree block is allowed; {where}.", itself),
+        Test("shape (N, cache_len + N)", f"One row per tree node; one column per cached prefix token, then one per tree node; {where}.", p["shape"]),
+        Test("every node sees the prefix", f"The cached prefix is visible to every node; {where}.", p["prefix"]),
+        Test("every node sees itself", f"A node attends to itself: the diagonal of the tree block is allowed; {where}.", p["itself"]),
         Test("a node sees all its ancestors", f"A node sees every ancestor up to the root, not only its parent; "
-             f"{reread('tree_mask', 'Tree depths and attention masks', '00_core.ipynb')}.", ancestors),
+             f"{reread('tree_mask', 'Tree depths and attention masks', '00_core.ipynb')}.", p["ancestors"]),
         Test("no node sees a sibling or a descendant", "Row i is the node that asks and column j the node it may see: it sees only "
-             f"itself and its ancestors (is the matrix transposed?); {where}.", nothing_else),
-        Test("200 random trees match tree_attention_mask", f"Compare with dream_wb.target.tree_attention_mask; {where}.", random_trees)])
+             f"itself and its ancestors (is the matrix transposed?); {where}.", p["nothing_else"]),
+        Test("200 random trees match tree_attention_mask", f"Compare with dream_wb.target.tree_attention_mask; {where}.", p["random_trees"])])
 
 # %% ../nbs/80_exercise_checks.ipynb #k026
 def _toy_tree()->tuple:
@@ -267,10 +273,8 @@ def _path_bonus(out)->tuple:
     return [int(i) for i in path], bonus
 
 # %% ../nbs/80_exercise_checks.ipynb #k027
-def check_greedy_acceptance(fn # (tree: DraftTree, logits: (N, V)) -> (accepted node indices, root first; bonus token)
-                           )->Checked:
-    "Check a learner's greedy acceptance against `accept_greedy`, then inside the speculative loop (lossless)."
-    where, cases = reread("greedy"), _random_cases()
+def _greedy_probes(fn, cases:list)->dict:
+    "The probes of `check_greedy_acceptance`: each raises AssertionError saying what is wrong with `fn`."
     def toy():
         t, l = _toy_tree()
         got, want = _path_bonus(fn(t, l)), accept_greedy(t, l)
@@ -302,18 +306,26 @@ def check_greedy_acceptance(fn # (tree: DraftTree, logits: (N, V)) -> (accepted 
     def lossless():
         with wrong_acceptance(lambda tree, logits, temperature, top_p, g: tuple(_path_bonus(fn(tree, logits)))):
             _lossless("with your acceptance")
+    return dict(toy=toy, agreed=agreed, longest=longest, has_bonus=has_bonus, bonus_row=bonus_row, same=same, lossless=lossless)
+
+# %% ../nbs/80_exercise_checks.ipynb #k027c
+def check_greedy_acceptance(fn # (tree: DraftTree, logits: (N, V)) -> (accepted node indices, root first; bonus token)
+                           )->Checked:
+    "Check a learner's greedy acceptance against `accept_greedy`, then inside the speculative loop (lossless)."
+    where, cases = reread("greedy"), _random_cases()
+    p = _greedy_probes(fn, cases)
     return run_checks("greedy", [
-        Test("08_generate's toy tree", f"Walk down from the root, taking the child that holds the target's argmax; {where}.", toy),
+        Test("08_generate's toy tree", f"Walk down from the root, taking the child that holds the target's argmax; {where}.", p["toy"]),
         Test("every accepted node is the target's choice", "Stop at the first node the target disagrees with: a drafted token is kept "
-             f"only where it equals the target's argmax at its parent; {where}.", agreed),
+             f"only where it equals the target's argmax at its parent; {where}.", p["agreed"]),
         Test("the path goes on while any child agrees", "Look at every child of the current node, not only the draft's best: the path "
-             f"ends only when none holds the target's token; {where}.", longest),
-        Test("a bonus token is returned", f"Every step ends with one token from the target itself, the bonus: return it beside the path; {where}.", has_bonus),
+             f"ends only when none holds the target's token; {where}.", p["longest"]),
+        Test("a bonus token is returned", f"Every step ends with one token from the target itself, the bonus: return it beside the path; {where}.", p["has_bonus"]),
         Test("the bonus is the target's token after the last accepted node", "Read the bonus at the last accepted node's row of the "
-             f"logits (logits[path[-1]].argmax()); {where}.", bonus_row),
-        Test("300 random trees match accept_greedy", f"Compare with dream_wb.generate.accept_greedy; {where}.", same),
+             f"logits (logits[path[-1]].argmax()); {where}.", p["bonus_row"]),
+        Test("300 random trees match accept_greedy", f"Compare with dream_wb.generate.accept_greedy; {where}.", p["same"]),
         Test("lossless on shapes-tiny", "Plugged into the loop, greedy speculative output must equal plain greedy decoding; "
-             f"{reread('greedy', 'Lossless, tested')}.", lossless, end_to_end=True)])
+             f"{reread('greedy', 'Lossless, tested')}.", p["lossless"], end_to_end=True)])
 
 # %% ../nbs/80_exercise_checks.ipynb #k030
 def library_rows(cache_len:int, accepted:list, n_tree:int)->list:
@@ -396,11 +408,8 @@ def sample_rule(fn, p:torch.Tensor, q:torch.Tensor, n:int, seed:int=0)->torch.Te
 SAMPLES = 20000  # draws per distribution in the chi-square test
 P_MIN = 1e-3     # the chi-square p-value under which the draws are judged not to follow p
 
-def check_sampling_rule(fn # (p, q, x) -> (probability of keeping drafted token x, distribution to resample from)
-                       )->Checked:
-    "Check a learner's rejection-sampling rule: its parts, then a chi-square test of its draws against p."
-    where, g = reread("sampling"), torch.Generator().manual_seed(7)
-    cases = [(_dist(g, 8), _dist(g, 8), x) for x in range(8)]
+def _sampling_probes(fn, cases:list, g:torch.Generator)->dict:
+    "The probes of `check_sampling_rule`: each raises AssertionError saying what is wrong with `fn`."
     def parts()->list:  # (p, q, x, accept_prob, residual) on the random cases
         return [(p, q, x, *(torch.as_tensor(v, dtype=torch.float64) for v in fn(p.clone(), q.clone(), x))) for p, q, x in cases]
     def ratio():
@@ -425,17 +434,26 @@ def check_sampling_rule(fn # (p, q, x) -> (probability of keeping drafted token 
         for name, p, q in _pairs():
             pv = chi_square_p(sample_rule(fn, p, q, SAMPLES), p)
             assert pv > P_MIN, f"{name}: {SAMPLES} draws do not follow p (chi-square p-value {pv:.2g})"
+    return dict(parts=parts, ratio=ratio, nonneg=nonneg, sums=sums, covered=covered, one_hot=one_hot, chi_square=chi_square)
+
+# %% ../nbs/80_exercise_checks.ipynb #k036c
+def check_sampling_rule(fn # (p, q, x) -> (probability of keeping drafted token x, distribution to resample from)
+                       )->Checked:
+    "Check a learner's rejection-sampling rule: its parts, then a chi-square test of its draws against p."
+    where, g = reread("sampling"), torch.Generator().manual_seed(7)
+    cases = [(_dist(g, 8), _dist(g, 8), x) for x in range(8)]
+    p = _sampling_probes(fn, cases, g)
     return run_checks("sampling", [
         Test("accept with min(1, p(x) / q(x))", "Keep the drafted token with probability min(1, p(x)/q(x)): the target's probability "
-             f"over the draft's, capped at 1; {where}.", ratio),
-        Test("the residual is never negative", f"Take the positive part max(0, p - q) before normalising; {where}.", nonneg),
-        Test("the residual sums to 1", f"Renormalise the residual: divide max(0, p - q) by its sum so it is a distribution; {where}.", sums),
+             f"over the draft's, capped at 1; {where}.", p["ratio"]),
+        Test("the residual is never negative", f"Take the positive part max(0, p - q) before normalising; {where}.", p["nonneg"]),
+        Test("the residual sums to 1", f"Renormalise the residual: divide max(0, p - q) by its sum so it is a distribution; {where}.", p["sums"]),
         Test("the residual is zero where q >= p", "Resample from the residual max(0, p - q), not from p: the tokens the draft proposes "
-             f"often enough are already paid for by acceptance; {where}.", covered),
+             f"often enough are already paid for by acceptance; {where}.", p["covered"]),
         Test("a one-hot draft gives accept_sampling's rule", "With all the draft's mass on x, keep x with probability p(x), else draw "
-             f"from p without x, as accept_sampling does; {where}.", one_hot),
+             f"from p without x, as accept_sampling does; {where}.", p["one_hot"]),
         Test(f"chi-square: {SAMPLES} draws follow p", "The rule's draws must be distributed as the target's p whatever q is; "
-             f"{reread('sampling', 'Lossless, tested')}.", chi_square, end_to_end=True)])
+             f"{reread('sampling', 'Lossless, tested')}.", p["chi_square"], end_to_end=True)])
 
 # %% ../nbs/80_exercise_checks.ipynb #k039
 def uniform_causal_maps(layers:int=3, heads:int=2, T:int=6, prefix:int=3)->tuple:
@@ -455,10 +473,8 @@ def _tiny_attentions()->tuple:
     return s["target"].prefill(s["batches"][0], output_attentions=True).attentions
 
 # %% ../nbs/80_exercise_checks.ipynb #k040
-def check_entropy_layer(fn # (attentions: per-layer (1, heads, T, K) maps) -> (entropy (L, T), selected layer 1..L)
-                       )->Checked:
-    "Check a learner's attention entropy and layer choice against `attention_entropy` and `select_layers`."
-    where = reread("entropy")
+def _entropy_probes(fn)->dict:
+    "The probes of `check_entropy_layer`: each raises AssertionError saying what is wrong with `fn`."
     def out(maps):
         res = fn(maps)
         assert isinstance(res, (tuple, list)) and len(res) == 2, f"expected (entropy, layer), got {type(res).__name__}"
@@ -485,19 +501,27 @@ def check_entropy_layer(fn # (attentions: per-layer (1, heads, T, K) maps) -> (e
         want = attention_entropy(att)
         assert e.shape == want.shape and torch.allclose(e.float(), want, atol=1e-4), "shapes-tiny's entropy differs from attention_entropy"
         assert int(l) == int(select_layers(want, "paper")[0]), f"shapes-tiny: layer {int(l)} chosen, select_layers gives {int(select_layers(want, 'paper')[0])}"
+    return dict(out=out, shape=shape, no_nan=no_nan, uniform=uniform, focused=focused, numbered=numbered, real=real)
+
+# %% ../nbs/80_exercise_checks.ipynb #k040c
+def check_entropy_layer(fn # (attentions: per-layer (1, heads, T, K) maps) -> (entropy (L, T), selected layer 1..L)
+                       )->Checked:
+    "Check a learner's attention entropy and layer choice against `attention_entropy` and `select_layers`."
+    where = reread("entropy")
+    p = _entropy_probes(fn)
     return run_checks("entropy", [
         Test("shape (layers, queries)", "One entropy per layer and query token: sum over the keys (the last axis), average over the heads; "
-             f"{reread('entropy', 'Attention entropy and intermediate-layer selection')}.", shape),
+             f"{reread('entropy', 'Attention entropy and intermediate-layer selection')}.", p["shape"]),
         Test("no NaN where attention is 0", "0 log 0 counts as 0: a * a.log() gives NaN at the masked (zero) keys; use "
-             f"torch.special.xlogy(a, a); {reread('entropy', 'Attention entropy and intermediate-layer selection')}.", no_nan),
+             f"torch.special.xlogy(a, a); {reread('entropy', 'Attention entropy and intermediate-layer selection')}.", p["no_nan"]),
         Test("uniform attention over k keys has entropy log k", "Each query's row, over the keys (the last axis), is a distribution: "
              "sum -a log a along it, natural log, then average over heads (not over queries); "
-             f"{reread('entropy', 'Attention entropy and intermediate-layer selection')}.", uniform),
+             f"{reread('entropy', 'Attention entropy and intermediate-layer selection')}.", p["uniform"]),
         Test("the most focused layer is chosen", "Low entropy = focused attention = the layer to imitate: the lowest mean entropy "
-             f"(argmin), not the highest; {where}.", focused),
+             f"(argmin), not the highest; {where}.", p["focused"]),
         Test("layers are numbered 1..L", "Layers are numbered from 1 (row l of the entropy is layer l + 1), as select_layers returns "
-             f"them; {where}.", numbered),
-        Test("shapes-tiny's maps match attention_entropy and select_layers", f"Compare with dream_wb.entropy; {where}.", real, end_to_end=True)])
+             f"them; {where}.", p["numbered"]),
+        Test("shapes-tiny's maps match attention_entropy and select_layers", f"Compare with dream_wb.entropy; {where}.", p["real"], end_to_end=True)])
 
 # %% ../nbs/80_exercise_checks.ipynb #k043
 KEEP = 0.5  # the keep ratio the scorer check generates with
@@ -619,6 +643,7 @@ def _yours(make)->Callable:
     "A `Method.build` running the learner's drafter."
     return drafter_method(make)
 
+# %% ../nbs/80_exercise_checks.ipynb #k051c
 def check_drafter(make # () -> a fresh Drafter (your class, or a function making one)
                  )->Checked:
     "Check a learner's drafter: well-formed trees, lossless decoding, some acceptance, and a benchmark beside the shipped methods."

@@ -11,7 +11,7 @@ import statistics
 
 import torch
 
-from .core import median_ms, dtype_choice, dtype_name, cpu_info, text_table
+from .core import median_ms, dtype_name, cpu_info
 from .target import Target, load_target
 from .bench import default_tree, default_prompts, verify_latency
 from .train import resolve_draft

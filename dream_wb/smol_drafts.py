@@ -8,8 +8,8 @@ __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_
            'matmul_ms', 'train_smol_draft', 'response_tokens', 'vocab_study', 'best_vocab', 'run_vocab_study',
            'run_smol_drafts', 'seed_draft_dir', 'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict',
            'run_seed_study', 'AblationRow', 'ablation_row', 'ablation_store', 'ablation_dir', 'ablation_record',
-           'seed_spread', 'row_means', 'needs_second_seed', 'train_ablation_row', 'precision_check',
-           'run_ablation_study', 'ablation_verdict']
+           'seed_study_rows', 'seed_spread', 'row_means', 'needs_second_seed', 'train_ablation_row', 'precision_check',
+           'open_study', 'run_ablation_study', 'ablation_verdict']
 
 # %% ../nbs/13_smol_drafts.ipynb #m003
 import json, random
@@ -27,7 +27,7 @@ from .entropy import DEFAULT_STRATEGY
 from .core import atomic_write_json
 from .draft import DraftError, draft_card, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
 from .train import (draft_rows, train_and_save, shipped_draft_path, chain_acceptance, train_text_draft,
-                            shipped_vocab_path, load_shipped_draft)
+                            shipped_vocab_path)
 from .generate import speculative_generate
 from .bench import TREE, environment, bench
 from .smol_target import open_item, _image, smol_prompts, SMOL_DATA_DIR
@@ -187,6 +187,7 @@ def seed_verdict(gaps:dict, a:str="DREAM", b:str="the 3-block EAGLE")->str:
     return (f"{a} ahead on every seed" if all(d > 0 for d in gaps.values()) else
             f"{b} ahead on every seed" if all(d < 0 for d in gaps.values()) else "the seeds disagree")
 
+# %% ../nbs/13_smol_drafts.ipynb #m029b
 def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12, repeats:int=3, dtype:str="float32",
                    out=SEED_STUDY, progress:bool=True)->dict:
     "Train the missing seeds of `kinds` (resumable, under `root`), benchmark every draft in one run, write the study to `out`."
@@ -209,7 +210,6 @@ def run_seed_study(seeds=(0, 1), kinds=SEED_KINDS, root="runs", n_prompts:int=12
              "rows": seed_rows(cards, report), "bench": report}
     atomic_write_json(study, out)
     return study
-
 
 # %% ../nbs/13_smol_drafts.ipynb #mA01
 @dataclass(frozen=True)
@@ -254,10 +254,13 @@ def ablation_record(card:dict, row:AblationRow, seed:int)->dict:
             "held_out_tau": ho["tau"], "alpha_by_depth": ho.get("alpha_by_depth"), "train_minutes": card["train_minutes"],
             "threads": card.get("threads"), "mixed_precision": s.get("mixed_precision", "no"), "steps": s.get("steps")}
 
+def seed_study_rows(kind:str="dream", study:dict=None)->list:
+    "The float32 seed study's rows of draft `kind` (from its JSON unless `study` is given)."
+    return [r for r in (study or json.loads(SEED_STUDY.read_text()))["rows"] if r["kind"] == kind]
+
 def seed_spread(study:dict=None)->float:
     "DREAM's seed-to-seed spread of held-out chain tau (largest minus smallest), from the two-seed study."
-    study = study or json.loads(SEED_STUDY.read_text())
-    taus = [r["held_out_tau"] for r in study["rows"] if r["kind"] == "dream"]
+    taus = [r["held_out_tau"] for r in seed_study_rows("dream", study)]
     return max(taus) - min(taus)
 
 def row_means(study:dict, key:str="held_out_tau")->dict:
@@ -284,7 +287,7 @@ def _seed_study_dream(seed:int)->dict:
     "A float32 DREAM of the seed study, as an ablation record (its card is in data/ for seed 0, its numbers in the study's JSON)."
     d = ablation_dir("dream", seed)
     if (d / "card.json").exists(): return ablation_record(draft_card(d), ablation_row("dream"), seed)
-    got = [r for r in json.loads(SEED_STUDY.read_text())["rows"] if r["kind"] == "dream" and r["seed"] == seed]
+    got = [r for r in seed_study_rows("dream") if r["seed"] == seed]
     if not got: raise DraftError(f"No DREAM draft of seed {seed} in {d} or the seed study: run run_seed_study() first.")
     return {"row": "dream", "seed": seed, "kind": "dream", "layers": DEFAULT_STRATEGY, "loss": {}, "alpha_by_depth": None,
             "held_out_tau": got[0]["held_out_tau"], "train_minutes": got[0]["train_minutes"], "from": SEED_STUDY.name}
@@ -303,7 +306,7 @@ def _study_row(target:Target, row:AblationRow, seed:int, root, mixed_precision:s
 # %% ../nbs/13_smol_drafts.ipynb #mA05
 def precision_check(study:dict)->dict:
     "Reduced-precision training is used only if DREAM's held-out tau stays within the seed spread of the float32 seeds' mean."
-    f32 = [r["held_out_tau"] for r in json.loads(SEED_STUDY.read_text())["rows"] if r["kind"] == "dream"]
+    f32 = [r["held_out_tau"] for r in seed_study_rows("dream")]
     tau = next(r["held_out_tau"] for r in study["rows"] if r["row"] == "dream" and r["seed"] == 0)
     mean = sum(f32) / len(f32)
     return {"float32_taus": f32, "float32_mean": mean, "tau": tau, "gap": tau - mean, "spread": study["spread"],
@@ -317,6 +320,21 @@ def _bench_rows(target:Target, study:dict, rows, root, n_prompts:int, repeats:in
     return {"valid": rep["valid"], "env": rep["env"], "config": rep["config"],
             "methods": {m: {k: v[k] for k in ("tau", "speedup", "speedup_spread", "tokens_per_s")} for m, v in rep["methods"].items()}}
 
+# %% ../nbs/13_smol_drafts.ipynb #mA05a2
+def open_study(target:Target, rows, out:Path, mixed_precision:str)->dict:
+    "The study kept at `out` (refused if made for another target or in another precision), or a new empty one."
+    study = json.loads(out.read_text()) if out.exists() else {
+        "target": target.name, "target_fingerprint": target.fingerprint, "settings": SMOL_DRAFT_SETTINGS, "mixed_precision": mixed_precision,
+        "rows_spec": [asdict(r) for r in rows], "spread": seed_spread(), "spread_from": SEED_STUDY.name, "rows": [], "bench": None}
+    check_owner(str(out), (study["target"], study["target_fingerprint"]), target, "move it away to start over", DraftError)
+    if study["mixed_precision"] != mixed_precision: raise DraftError(f"{out} trains in {study['mixed_precision']}: resume with that, or move it away.")
+    return study
+
+def _save(study:dict, out, on_row=None):
+    "Write the study atomically, then tell `on_row` (the background runner commits it)."
+    atomic_write_json(study, out)
+    if on_row: on_row(study)
+
 # %% ../nbs/13_smol_drafts.ipynb #mA05b
 def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_prompts:int=12, repeats:int=3, dtype:str="float32",
                        mixed_precision:str="no", # "bf16": train every row (DREAM included) in bfloat16 autocast, after `precision_check`
@@ -324,11 +342,7 @@ def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_pr
                        progress:bool=True, **overrides)->dict:
     "Seed 0 of every row, seed 1 of the rows within twice DREAM's seed spread, then one benchmark of every row; resumable."
     target, out = load_target("shapes-smol", dtype=dtype), Path(out)
-    study = json.loads(out.read_text()) if out.exists() else {
-        "target": target.name, "target_fingerprint": target.fingerprint, "settings": SMOL_DRAFT_SETTINGS, "mixed_precision": mixed_precision,
-        "rows_spec": [asdict(r) for r in rows], "spread": seed_spread(), "spread_from": SEED_STUDY.name, "rows": [], "bench": None}
-    check_owner(str(out), (study["target"], study["target_fingerprint"]), target, "move it away to start over", DraftError)
-    if study["mixed_precision"] != mixed_precision: raise DraftError(f"{out} trains in {study['mixed_precision']}: resume with that, or move it away.")
+    study = open_study(target, rows, out, mixed_precision)
     done = lambda name, seed: any(r["row"] == name and r["seed"] == seed for r in study["rows"])
     def add(row, seed):
         study["rows"].append(_study_row(target, row, seed, root, mixed_precision, progress, **overrides))
@@ -347,10 +361,6 @@ def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_pr
         study["bench"] = _bench_rows(target, study, rows, root, n_prompts, repeats, progress)
         _save(study, out, on_row)
     return study
-
-def _save(study:dict, out, on_row=None):
-    atomic_write_json(study, out)
-    if on_row: on_row(study)
 
 # %% ../nbs/13_smol_drafts.ipynb #mB05
 IDEAS = {"cross-attention (idea 1)": ("concatenated features",),

@@ -272,12 +272,10 @@ def curves_figure(history:list, title:str=""):
 def live_curves(title:str=""):
     "A callback for `train_draft` that redraws the curves in a notebook output area (returns (callback, widget))."
     import ipywidgets as widgets
-    from IPython.display import display
     out = widgets.Output()
-    def cb(history):
-        with out:
-            out.clear_output(wait=True)
-            display(curves_figure(history, title))
+    def cb(history):  # set on the widget itself, not captured from the kernel's output stream
+        out.outputs = ()
+        out.append_display_data(curves_figure(history, title))
     return cb, out
 
 # %% ../nbs/06_train.ipynb #c028

@@ -8,7 +8,7 @@ __all__ = ['DraftTree', 'tree_capacity', 'check_tree_args', 'frontier_allowed', 
 
 # %% ../nbs/07_tree.ipynb #c003
 import math, warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
