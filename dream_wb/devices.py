@@ -7,13 +7,13 @@ __all__ = ['TREE_SMALL', 'family_lossless', 'shipped_lossless', 'train_step_chec
            'shipped_targets']
 
 # %% ../nbs/12_devices.ipynb #4916a1c2
-import tempfile, time
+import tempfile
 from pathlib import Path
 
 import torch
 
-from .core import resolve_device, resolve_dtype, text_table, Clock, dtype_name
-from .target import FAMILIES, load_target
+from .core import resolve_device, dtype_name
+from .target import FAMILIES, BUILTINS, load_target
 from .shapes import build_split, image_rows, SPLIT_SEED_BASE
 from .features import extract_features
 from .draft import make_draft, tiny_target
@@ -81,5 +81,5 @@ def device_checks(device="auto", targets=("shapes-tiny",), families=FAMILIES, be
 
 # %% ../nbs/12_devices.ipynb #f832ac58
 def shipped_targets()->tuple:
-    "The built-in targets that have a shipped DREAM draft here."
-    return tuple(n for n in ("shapes-tiny", "shapes-smol") if shipped_draft_path(n, "dream").exists())
+    "The built-in targets that ship a DREAM draft and have it here."
+    return tuple(n for n, b in BUILTINS.items() if "dream" in b.drafts and shipped_draft_path(n, "dream").exists())
