@@ -1,4 +1,4 @@
-"""Run (or resume) the shapes-smol ablation of 13_smol_drafts in the background, committing each finished row.
+"""Run (or resume) the shapes-smol ablation of 11_smol_drafts in the background, committing each finished row.
 
 The study itself is `dream_wb.smol_drafts.run_ablation_study`: resumable from its JSON (data/results/, in git) and
 from the row in progress's checkpoint (runs/, not in git: a new machine loses only that row). This script adds one

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import torch, transformers
 
-from .shapes import SPLIT_SEED_BASE, image_rows, atomic_write_json
+from .shapes import SPLIT_SEED_BASE, image_rows
+from .core import atomic_write_json
 from .core import text_table, DeviceError, resolve_device, DTYPES
 from .data import load_data, DataError
 from .target import load_target, TargetError, BUILTINS

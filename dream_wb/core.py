@@ -6,7 +6,7 @@
 __all__ = ['DTYPES', 'FAST_DTYPE_FLAGS', 'CPU_FLAGS_SHOWN', 'atomic_dir', 'atomic_write_json', 'tree_depths', 'ancestor_matrix',
            'additive_mask', 'warmup_cosine', 'train_step', 'text_table', 'speedup', 'DeviceError', 'dtype_name',
            'resolve_device', 'cpu_info', 'dtype_choice', 'resolve_dtype', 'Clock', 'median_ms', 'from_entry',
-           'has_train_state', 'save_train_state', 'load_train_state']
+           'show_outputs', 'has_train_state', 'save_train_state', 'load_train_state']
 
 # %% ../nbs/00_core.ipynb #c003
 import json, math, os, platform, shutil, statistics, tempfile, time, warnings
@@ -200,6 +200,22 @@ def from_entry(entry:str):
     import importlib
     module, fn = entry.split(":")
     return getattr(importlib.import_module(module), fn)
+
+# %% ../nbs/00_core.ipynb #c017r
+def show_outputs(out, # an ipywidgets.Output (anything with an `outputs` attribute)
+                 parts:list # objects to display, in order (PIL images, HTML, plotly figures, ...)
+                ):
+    "Replace `out`'s outputs with `parts`, formatted as display_data outputs."
+    import base64
+    from IPython.core.interactiveshell import InteractiveShell
+    fmt, outs = InteractiveShell.instance().display_formatter.format, []
+    for part in parts:
+        if hasattr(part, "to_plotly_json"):  # a plotly figure: its JSON under plotly's mime type, as its own display() publishes it
+            data, meta = {"application/vnd.plotly.v1+json": json.loads(part.to_json()), "text/plain": "a plotly figure"}, {}
+        else: data, meta = fmt(part)
+        data = {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for k, v in data.items()}
+        outs.append({"output_type": "display_data", "data": data, "metadata": meta})
+    out.outputs = tuple(outs)
 
 # %% ../nbs/00_core.ipynb #c012
 def has_train_state(path)->bool:

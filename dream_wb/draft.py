@@ -7,11 +7,11 @@ __all__ = ['DRAFT_KINDS', 'KINDS', 'DraftError', 'DraftConfig', 'causal_allowed'
            'DecoderBlock', 'CrossBlock', 'DraftCache', 'check_target', 'Draft', 'DraftOutput', 'BlockSlice',
            'check_slice', 'drop_zero_slot', 'DreamDraft', 'EagleDraft', 'DraftKind', 'draft_config', 'make_draft',
            'n_params', 'shift_features', 'feature_noise', 'teacher_forced', 'StreamRows', 'stream_rows', 'start',
-           'extend', 'commit', 'draft_chain', 'tiny_target', 'save_draft', 'load_draft', 'draft_card',
-           'frequent_tokens', 'set_draft_vocab', 'save_draft_vocab', 'load_draft_vocab']
+           'extend', 'commit', 'draft_chain', 'save_draft', 'load_draft', 'draft_card', 'frequent_tokens',
+           'set_draft_vocab', 'save_draft_vocab', 'load_draft_vocab']
 
 # %% ../nbs/05_draft.ipynb #c003
-import json
+import json, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -23,7 +23,7 @@ from transformers import LlamaConfig
 from transformers.models.llama.modeling_llama import LlamaRMSNorm, LlamaMLP, LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 from .core import atomic_dir, atomic_write_json, additive_mask
-from .target import Target, tiny_random_vlm, check_owner
+from .target import Target, check_owner
 
 # %% ../nbs/05_draft.ipynb #c006
 class DraftError(ValueError):
@@ -492,10 +492,13 @@ def draft_chain(draft:Draft, cache:DraftCache, hidden, # (1, 1, H) output of the
     return toks
 
 # %% ../nbs/05_draft.ipynb #c033
-def tiny_target(family:str, seed:int=0)->tuple:
-    "A `Target` over a tiny random model of `family` and its prompt batch (for tests)."
-    model, batch = tiny_random_vlm(family, seed)
-    return Target(model, None, name=f"tiny-{family}"), batch
+def __getattr__(name):  # dream_wb.draft.tiny_target moved to dream_wb.testing.tiny_random_target (one name per meaning)
+    if name == "tiny_target":
+        from .testing import tiny_random_target
+        warnings.warn("dream_wb.draft.tiny_target is deprecated: use dream_wb.testing.tiny_random_target "
+                      "(`tiny_target` is also the module of the trained shapes-tiny target).", DeprecationWarning, stacklevel=2)
+        return tiny_random_target
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% ../nbs/05_draft.ipynb #c036
 def save_draft(draft:Draft, path, card:dict=None):

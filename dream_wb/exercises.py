@@ -63,10 +63,10 @@ EXERCISES = {  # exercise -> (its title, the lesson and section it is built on)
     "greedy": ("3. greedy acceptance and the bonus token", "08_generate.ipynb", "Accepting a path"),
     "cache_rows": ("4. the cache rows to keep (rollback)", "01_target.ipynb", "Rolling back"),
     "sampling": ("5. the lossless sampling rule", "08_generate.ipynb", "Accepting a path"),
-    "entropy": ("6. attention entropy and the layer choice", "04_entropy.ipynb", "Selection strategies"),
-    "scorer": ("7. a visual-token scorer", "09_compress.ipynb", "Scores and the kept set"),
+    "entropy": ("6. attention entropy and the layer choice", "03_entropy.ipynb", "Selection strategies"),
+    "scorer": ("7. a visual-token scorer", "07b_compress.ipynb", "Scores and the kept set"),
     "bound": ("8. the speedup bound, predicted then measured", "10b_regime.ipynb", "What the bound promises, and what the benchmark measured"),
-    "drafter": ("9. a drafter of your own", "07b_drafters.ipynb", "The interface")}
+    "drafter": ("9. a drafter of your own", "07c_drafters.ipynb", "The interface")}
 
 def reread(exercise:str, section:str=None, lesson:str=None)->str:
     "Where to look: `lesson` (default: the exercise's) and `section` (default: the exercise's)."

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .core import Clock
-from .target import Target, TargetError
+from .core import Clock, show_outputs
+from .target import Target, TargetError, builtin_prompts, builtin_tree
 
 class GenerationError(TargetError):
     "Decoding settings that cannot be honoured (a negative temperature, top_p outside (0, 1], no token to make)."
@@ -255,16 +255,12 @@ def generation_panel(target:Target, draft:Draft, prompts:list=None, # rows with 
     "An ipywidgets panel: sliders for the tree knobs (starting at the target's benchmark tree) and the step, a prompt chooser, and the pictures."
     import ipywidgets as W
     from dream_wb.tree import plot_tree
-    from dream_wb.bench import default_prompts, default_tree  # the benchmark's registries: each target's own prompts and tree
-    rows, tree = prompts or default_prompts(target, n_images), default_tree(target)
+    rows, tree = prompts or builtin_prompts(target, n_images), builtin_tree(target)  # each built-in target's own prompts and tree
     tok = target.processor.tokenizer
     img = W.IntSlider(0, 0, len(rows) - 1, description="image")  # one held-out image and its prompt
     depth, topk = W.IntSlider(tree["depth"], 1, 12, description="depth"), W.IntSlider(tree["top_k"], 1, 8, description="top-k")
     total = W.IntSlider(tree["total_tokens"], 1, 80, description="total tokens")
     step, out_gen, out_step, state = W.IntSlider(1, 1, 1, description="step"), W.Output(), W.Output(), {}
-    def show(out, parts):  # the outputs set on the widget itself: no capture of the kernel's output stream
-        out.outputs = ()
-        for part in parts: out.append_display_data(part)
     def rerun(*_):
         row = rows[img.value]
         with warnings.catch_warnings():
@@ -272,13 +268,13 @@ def generation_panel(target:Target, draft:Draft, prompts:list=None, # rows with 
             gen = state["gen"] = speculative_generate(target, draft, target.encode(row["image"], row["prompt"]), max_new_tokens,
                                                       depth.value, topk.value, total.value)
         step.max = max(1, len(gen.steps)); step.value = min(step.value, step.max)
-        show(out_gen, generation_parts(row, gen, tok))
+        show_outputs(out_gen, generation_parts(row, gen, tok))
         show_step()
     def show_step(*_):
         gen = state.get("gen")
         if gen is None or not gen.steps: return
         s = gen.steps[step.value - 1]
-        show(out_step, [plot_tree(s.tree, tok, s.accepted, f"step {step.value}: {len(s.accepted) - 1} drafted tokens accepted + bonus")])
+        show_outputs(out_step, [plot_tree(s.tree, tok, s.accepted, f"step {step.value}: {len(s.accepted) - 1} drafted tokens accepted + bonus")])
     for w in (img, depth, topk, total): w.observe(rerun, "value")
     step.observe(show_step, "value")
     rerun()

@@ -6,8 +6,8 @@
 __all__ = ['IMAGE_SIZE', 'PATCH_SIZE', 'GRID', 'CELL', 'SHAPES', 'COLOURS', 'BACKGROUNDS', 'SIZES', 'ROWS', 'COLS', 'NUMBERS',
            'DESCRIBE_PROMPTS', 'QUESTION_TYPES', 'RELATIONS', 'QUESTIONS', 'SPLIT_SEED_BASE', 'FEATURES',
            'position_name', 'position_phrase', 'Obj', 'Scene', 'random_scene', 'render_scene', 'describe',
-           'description_styles', 'plural', 'ask', 'chat', 'image_rows', 'build_split', 'build_shapesworld',
-           'save_shapesworld', 'load_shapesworld', 'gallery']
+           'description_styles', 'plural', 'ask', 'chat', 'image_rows', 'description_prompts', 'build_split',
+           'build_shapesworld', 'save_shapesworld', 'load_shapesworld', 'gallery']
 
 # %% ../nbs/00_shapes.ipynb #c003
 import json, random
@@ -228,6 +228,11 @@ def image_rows(seed:int, # the image's seed
     for r in rows: r["messages"] = chat(r["prompt"], r["answer"])
     return rows
 
+# %% ../nbs/00_shapes.ipynb #c026d
+def description_prompts(n:int, split:str="test", start:int=500)->list:
+    "`n` held-out description rows of `split` (long answers, where speculation matters), from image `start` of the split on."
+    return [image_rows(SPLIT_SEED_BASE[split] + start + i)[0] for i in range(n)]
+
 # %% ../nbs/00_shapes.ipynb #c027
 import datasets
 from tqdm.auto import tqdm
@@ -256,7 +261,7 @@ def build_shapesworld(n_train:int=8000, n_validation:int=500, n_test:int=500, n_
     return datasets.DatasetDict({k: build_split(k, n, n_questions, progress) for k, n in sizes.items()})
 
 # %% ../nbs/00_shapes.ipynb #c034
-from .core import atomic_dir, atomic_write_json
+from .core import atomic_dir
 
 def save_shapesworld(ds:datasets.DatasetDict, path):
     "Save `ds` to `path` atomically (write beside it, then rename)."

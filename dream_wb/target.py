@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['VLM_FAMILIES', 'FAMILIES', 'DATA_DIR', 'BUILTINS', 'BUILTIN_TARGETS', 'FINGERPRINT_SAMPLES', 'IMAGE_FORMATS',
-           'PER_TOKEN_TYPE_KEYS', 'TargetError', 'VLMFamily', 'family_of', 'BuiltinTarget', 'resolve_target_path',
-           'Prefill', 'Verified', 'tree_attention_mask', 'Target', 'load_target', 'check_owner', 'open_image',
-           'check_image', 'extend_batch', 'cache_kwarg', 'kept_rows', 'keep_cache_rows', 'rollback_cache']
+           'PER_TOKEN_TYPE_KEYS', 'TargetError', 'VLMFamily', 'family_of', 'BuiltinTarget', 'builtin_tree',
+           'builtin_prompts', 'resolve_target_path', 'Prefill', 'Verified', 'tree_attention_mask', 'Target',
+           'load_target', 'check_owner', 'open_image', 'check_image', 'extend_batch', 'cache_kwarg', 'kept_rows',
+           'keep_cache_rows', 'rollback_cache']
 
 # %% ../nbs/01_target.ipynb #c003
 import functools, hashlib, importlib, inspect, json, os, warnings
@@ -92,6 +93,7 @@ class BuiltinTarget:
 BUILTINS = {b.name: b for b in (
     BuiltinTarget("shapes-tiny", "shapes-tiny", "a 16-layer LLaVA trained here on ShapesWorld (02_tiny_target)",
                   tree={"depth": 10, "top_k": 4, "total_tokens": 48},  # best tokens/s in a sweep on 2 CPU cores (the paper's GPU setting is 6 / 4 / 32)
+                  prompts="dream_wb.shapes:description_prompts",  # held-out image descriptions
                   drafts=("eagle", "eagle3", "dream", "dream-s", "assistant")),
     BuiltinTarget("shapes-smol", "shapes-smol", "an Idefics3 on the real SmolLM2-135M-Instruct, vision and adapters trained here (02b_smol_target)",
                   tree={"depth": 4, "top_k": 2, "total_tokens": 8},  # tau near 3: a small tree, cheap to verify (sweep in 95_results)
@@ -100,6 +102,14 @@ BUILTINS = {b.name: b for b in (
                   drafts=("eagle", "eagle3", "dream", "dream-s", "assistant"), draft_vocab=True,
                   demo_n=6, demo_repeats=1, demo_option="smol"))}
 BUILTIN_TARGETS = {n: b.source for n, b in BUILTINS.items()}  # name -> a folder under DATA_DIR, or "module:function" that builds it
+
+def builtin_tree(target)->dict:
+    "The tree a benchmark of `target` grows by default: its built-in record's, else shapes-tiny's (chosen by a sweep)."
+    return dict((BUILTINS.get(getattr(target, "name", None)) or BUILTINS["shapes-tiny"]).tree)
+
+def builtin_prompts(target, n:int, split:str="test")->list:
+    "`n` held-out prompts of `split` for `target`: its built-in record's, else shapes-tiny's image descriptions."
+    return from_entry((BUILTINS.get(getattr(target, "name", None)) or BUILTINS["shapes-tiny"]).prompts)(n, split)
 
 # %% ../nbs/01_target.ipynb #c008p
 def resolve_target_path(name_or_path)->str:

@@ -10,7 +10,7 @@ __all__ = ['SPECIAL_TOKENS', 'CHAT_TEMPLATE', 'N_IMAGE_TOKENS', 'shapes_corpus',
            'finetune_tiny_target', 'qa_items', 'evaluate_qa']
 
 # %% ../nbs/02_tiny_target.ipynb #c003
-import json, math, os, random, time, hashlib, shutil, tempfile
+import json, random, time, hashlib
 from pathlib import Path
 
 import torch
@@ -20,7 +20,7 @@ from transformers import (PreTrainedTokenizerFast, CLIPImageProcessorPil, LlavaP
                           CLIPVisionConfig, LlamaConfig, LlavaForConditionalGeneration)
 from tqdm.auto import tqdm
 
-from .shapes import IMAGE_SIZE, PATCH_SIZE, DESCRIBE_PROMPTS, QUESTION_TYPES, SPLIT_SEED_BASE, image_rows, chat, gallery
+from .shapes import IMAGE_SIZE, PATCH_SIZE, QUESTION_TYPES, SPLIT_SEED_BASE, image_rows, chat
 from .core import (atomic_dir, atomic_write_json, warmup_cosine, train_step, save_train_state, load_train_state,
                            has_train_state)
 
@@ -450,7 +450,7 @@ def finetune_tiny_target(src_dir, # a trained shapes-tiny folder (save_pretraine
     return model, processor, card
 
 # %% ../nbs/02_tiny_target.ipynb #c035
-from .target import load_target, Target
+from .target import Target
 
 # %% ../nbs/02_tiny_target.ipynb #c042
 from PIL import Image

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .shapes import atomic_write_json
+from .core import atomic_write_json
 from .target import Target, DATA_DIR, check_owner
-from .core import save_train_state, load_train_state, has_train_state, warmup_cosine, train_step, additive_mask, dtype_name
+from .core import save_train_state, load_train_state, has_train_state, show_outputs, warmup_cosine, train_step, additive_mask, dtype_name
 from .features import load_feature_store
 from .draft import (Draft, DraftError, KINDS, DRAFT_KINDS, make_draft, n_params, save_draft, load_draft, shift_features,
                             stream_rows, check_target, causal_allowed, DraftCache, set_draft_vocab, load_draft_vocab)
@@ -274,8 +274,7 @@ def live_curves(title:str=""):
     import ipywidgets as widgets
     out = widgets.Output()
     def cb(history):  # set on the widget itself, not captured from the kernel's output stream
-        out.outputs = ()
-        out.append_display_data(curves_figure(history, title))
+        show_outputs(out, [curves_figure(history, title)])
     return cb, out
 
 # %% ../nbs/06_train.ipynb #c028

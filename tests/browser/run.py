@@ -55,7 +55,7 @@ class Panel:
     controls: list
 
 PANELS = [
-    Panel("04_entropy.ipynb", ("entropy_panel", "interact", "interactive"), [
+    Panel("03_entropy.ipynb", ("entropy_panel", "interact", "interactive"), [
         Control("entropy sample", ("i", "sample", "conversation"), "slider", "plotly"),
         Control("entropy strategy", ("strategy",), "dropdown", "plotly")]),
     Panel("08_generate.ipynb", ("generation_panel",), [
@@ -64,7 +64,7 @@ PANELS = [
         Control("top-k", ("top-k", "top k"), "slider", "plotly"),
         Control("total tokens", ("total tokens",), "slider", "plotly", "ArrowLeft"),
         Control("step", ("step",), "slider", "plotly")]),
-    Panel("09_compress.ipynb", ("compression_panel",), [
+    Panel("07b_compress.ipynb", ("compression_panel",), [
         Control("keep ratio", ("keep ratio",), "slider", "img", "ArrowLeft"),
         Control("compression strategy", ("strategy",), "dropdown", "img")]),
 ]
