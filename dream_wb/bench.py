@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['TREE', 'BENCH_TREES', 'bench_prompts', 'METHOD_REGISTRY', 'METHODS', 'TREE_METHODS', 'DEFINITIONS', 'VERIFY_SIZES',
-           'default_tree', 'default_prompts', 'environment', 'run_vanilla', 'run_drafter', 'run_tree', 'run_assisted',
-           'Method', 'tree_method', 'drafter_method', 'prompt_speedups', 'paired_speedup', 'method_summary',
-           'run_order', 'measure', 'overheads', 'verify_latency', 'bench', 'available_methods', 'report_table',
-           'report_figures', 'write_html']
+           'BenchError', 'default_tree', 'default_prompts', 'environment', 'run_vanilla', 'run_drafter', 'run_tree',
+           'run_assisted', 'Method', 'tree_method', 'drafter_method', 'prompt_speedups', 'paired_speedup',
+           'method_summary', 'run_order', 'measure', 'overheads', 'verify_latency', 'bench', 'available_methods',
+           'report_table', 'report_figures', 'write_html']
 
 # %% ../nbs/10_bench.ipynb #c003
 import json, os, platform, random, statistics, warnings
@@ -23,6 +23,9 @@ from .shapes import description_prompts
 from .core import text_table, speedup, Clock, median_ms, dtype_choice, cpu_info, dtype_name
 from .target import Target, TargetError, BUILTINS, builtin_tree, builtin_prompts
 from .compress import RECOMMENDED_VTC
+
+class BenchError(TargetError):
+    "A benchmark that cannot run as asked: an unknown method, a draft given to a method without a tree, no prompts or repeats."
 from .draft import DraftError
 from .drafters import DraftDrafter, PromptLookup
 from .train import resolve_draft, load_text_draft
@@ -141,15 +144,15 @@ def _check_methods(methods, n:int, repeats:int, drafts:dict=None)->list:
     "The methods to run, vanilla first, then the labels of any extra drafts; clear errors for unknown names and empty runs."
     methods, drafts, known = list(methods), drafts or {}, tuple(METHOD_REGISTRY)  # the registry as it is now (entries may be added)
     unknown = [m for m in methods if m not in known]
-    if unknown: raise TargetError(f"Unknown methods {unknown}; choose from {', '.join(known)}.")
+    if unknown: raise BenchError(f"Unknown methods {unknown}; choose from {', '.join(known)}.")
     trees = [m for m in known if METHOD_REGISTRY[m].draft]
     treeless = [l for l in drafts if l in known and l not in trees]
-    if treeless: raise TargetError(f"{treeless} grow no tree, so take no draft; give the draft to one of {', '.join(trees)} "
+    if treeless: raise BenchError(f"{treeless} grow no tree, so take no draft; give the draft to one of {', '.join(trees)} "
                                    f"(it replaces that method's shipped draft) or to a new label such as 'dream@seed1'.")
     empty = [l for l, p in drafts.items() if not str(p or "").strip()]
-    if empty: raise TargetError(f"No draft given for {empty}: give each label a folder written by save_draft (or a shipped name).")
+    if empty: raise BenchError(f"No draft given for {empty}: give each label a folder written by save_draft (or a shipped name).")
     if "vanilla" not in methods: methods = ["vanilla"] + methods
-    if n < 1 or repeats < 1: raise TargetError("n and repeats must be at least 1.")
+    if n < 1 or repeats < 1: raise BenchError("n and repeats must be at least 1.")
     return methods + [l for l in drafts if l not in methods]
 
 def _runners(target:Target, methods:list, max_new_tokens:int, tree:dict, vtc:dict, drafts:dict=None)->dict:
@@ -261,7 +264,7 @@ VERIFY_SIZES = (1, 8, 16, 32, 64)  # tree nodes verified in one pass; the run's 
 def verify_latency(target:Target, batches:list, sizes=VERIFY_SIZES, repeats:int=10)->dict:
     "N -> the target's median ms for one verification pass over N tree nodes after each prompt of `batches` (median over prompts)."
     ms = {N: [] for N in sorted(set(sizes))}
-    if not ms or min(ms) < 1: raise TargetError(f"Tree sizes must be at least 1 node, got {sorted(set(sizes))}.")
+    if not ms or min(ms) < 1: raise BenchError(f"Tree sizes must be at least 1 node, got {sorted(set(sizes))}.")
     for b in batches:
         pre = target.prefill(b)
         n, tok = pre.cache.get_seq_length(), int(pre.logits[0, -1].argmax())

@@ -287,9 +287,9 @@ def _train_draft_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 # %% ../nbs/90_cli.ipynb #c006x
 def cmd_train_supernet(a):
     "Train a DREAM-S supernet (phase 1, importance order, phase 2) on a feature store; save it with its record."
-    from dream_wb.supernet import train_supernet, supernet_rows, GRID
+    from dream_wb.supernet import train_supernet, supernet_rows, SEARCH_SPACE
     target = _target(a)
-    grid = json.loads(a.grid) if a.grid else GRID
+    grid = json.loads(a.grid) if a.grid else SEARCH_SPACE
     _, rec = train_supernet(target, supernet_rows(a.train_store, target), supernet_rows(a.val_store, target, 300), a.out, grid,
                             a.strategy, a.init, a.phase1_steps, a.phase2_steps, a.batch_size, eval_every=a.eval_every,
                             ckpt_dir=a.ckpt, progress=not a.quiet)
@@ -302,7 +302,7 @@ def _train_supernet_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--phase1-steps", type=int, default=2000)
     p.add_argument("--phase2-steps", type=int, default=2000)
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--grid", help="the grid as JSON (default: dream_wb.supernet.GRID)")
+    p.add_argument("--grid", help="the grid as JSON (default: dream_wb.supernet.SEARCH_SPACE)")
     p.add_argument("--strategy", default="entropy", help="how the draft's stream ranks visual tokens (entropy, pool, random)")
     p.add_argument("--eval-every", type=int, default=250)
     return _resume_args(p)

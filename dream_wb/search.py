@@ -309,6 +309,7 @@ def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's
 
 # %% ../nbs/12c_search.ipynb #c093
 _MOVED = {name: mod for mod in (_supernet, _latency) for name in mod.__all__}  # every public name that left this module
+_MOVED["GRID"] = _supernet  # now SEARCH_SPACE there (warns again)
 
 def __getattr__(name:str):
     "A name that moved to `dream_wb.supernet` or `dream_wb.latency`, with a DeprecationWarning naming its new home."
