@@ -28,7 +28,7 @@ class BenchError(TargetError):
     "A benchmark that cannot run as asked: an unknown method, a draft given to a method without a tree, no prompts or repeats."
 from .draft import DraftError
 from .drafters import DraftDrafter, PromptLookup
-from .train import resolve_draft, load_text_draft
+from .shipped import resolve_draft, load_text_draft
 from .generate import speculative_generate, as_drafter, tau, alpha_by_depth
 from .lossless import lossless_check, greedy_uncached, wrong_acceptance, RULES
 

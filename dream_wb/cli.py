@@ -23,7 +23,8 @@ from .entropy import STRATEGIES, DEFAULT_STRATEGY
 from .features import extract_features
 from .draft import DraftError, KINDS
 from .compress import COMPRESSIONS
-from .train import resolve_draft, train_and_save
+from .train import train_and_save
+from .shipped import resolve_draft
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
 from .bench import bench, METHODS, default_tree, available_methods, report_table, write_html
 

@@ -18,7 +18,8 @@ from .shapes import build_split, image_rows, SPLIT_SEED_BASE
 from .features import extract_features
 from .draft import make_draft
 from .testing import tiny_random_target
-from .train import draft_rows, train_draft, load_shipped_draft, shipped_draft_path
+from .train import draft_rows, train_draft
+from .shipped import load_shipped_draft, shipped_draft_path
 from .generate import speculative_generate
 from .bench import bench, available_methods
 

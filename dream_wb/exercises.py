@@ -24,7 +24,7 @@ from .generate import Generation, Step, accept_greedy, speculative_generate, tau
 from .lossless import wrong_acceptance
 from .entropy import attention_entropy, select_layers
 from .compress import COMPRESSIONS, Compression
-from .train import load_shipped_draft
+from .shipped import load_shipped_draft
 from .bench import bench, default_prompts, default_tree, overheads, METHOD_REGISTRY, Method, drafter_method
 from .drafters import Drafter
 

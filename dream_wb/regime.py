@@ -14,7 +14,7 @@ import torch
 from .core import median_ms, dtype_name, cpu_info
 from .target import Target, load_target
 from .bench import default_tree, default_prompts, verify_latency
-from .train import resolve_draft
+from .shipped import resolve_draft
 from .generate import speculative_generate, tau
 
 # %% ../nbs/10b_regime.ipynb #c008

@@ -17,7 +17,8 @@ from tqdm.auto import tqdm
 from .core import median_ms, cpu_info, dtype_name
 from .target import Target, check_owner
 from .draft import Draft, DraftConfig, DreamDraft, save_draft, n_params, draft_card
-from .train import chain_acceptance, resolve_draft
+from .train import chain_acceptance
+from .shipped import resolve_draft
 from .generate import tau
 from .bench import METHOD_REGISTRY, tree_method, default_tree, default_prompts, measure, paired_speedup
 from .lossless import lossless_check

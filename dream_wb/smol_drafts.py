@@ -26,8 +26,9 @@ from .features import batched_responses, extract_features
 from .entropy import DEFAULT_STRATEGY
 from .core import atomic_write_json
 from .draft import DraftError, draft_card, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
-from .train import (draft_rows, train_and_save, shipped_draft_path, chain_acceptance, train_text_draft,
-                            shipped_vocab_path)
+from .train import draft_rows, train_and_save, chain_acceptance
+from .shipped import shipped_draft_path, shipped_vocab_path
+from .assistant import train_text_draft
 from .generate import speculative_generate
 from .bench import TREE, environment, bench
 from .smol_target import open_item, _image, smol_prompts, SMOL_DATA_DIR

@@ -22,8 +22,8 @@ from .draft import (DraftConfig, DreamDraft, DraftError, DraftOutput, BlockSlice
                             shift_features, feature_noise, stream_rows, n_params)
 from .compress import stream_mask
 from .features import load_feature_store
-from .train import (draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced_batch,
-                            with_default_vocab, resolve_draft)
+from .train import draft_rows, pad_batch, loss_parts, train_draft, chain_acceptance, teacher_forced_batch
+from .shipped import with_default_vocab, resolve_draft
 
 # %% ../nbs/12_supernet.ipynb #c006
 class SearchError(DraftError):
