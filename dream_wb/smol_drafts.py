@@ -9,7 +9,7 @@ __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_
            'run_smol_drafts', 'seed_draft_dir', 'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict',
            'run_seed_study', 'AblationRow', 'ablation_row', 'ablation_store', 'ablation_dir', 'ablation_record',
            'seed_study_rows', 'seed_spread', 'row_means', 'needs_second_seed', 'train_ablation_row', 'precision_check',
-           'open_study', 'run_ablation_study', 'ablation_verdict']
+           'open_study', 'run_ablation_study', 'ablation_verdict', 'idea_verdict']
 
 # %% ../nbs/11_smol_drafts.ipynb #m003
 import json, random
@@ -378,4 +378,19 @@ def ablation_verdict(study:dict)->list:
             how = f"tau {m[k]:.2f} against DREAM's {m['dream']:.2f} ({g:+.2f}; {n[k]} seed{'s' * (n[k] > 1)}, twice the spread is {2 * s:.2f})"
             out.append(f"{idea}, row '{k}': " + (f"taking it away costs acceptance: {how}." if g < -2 * s else
                        f"the row beats DREAM: {how}." if g > 2 * s else f"within the seed spread, no difference shown: {how}."))
+    return out
+
+# %% ../nbs/11_smol_drafts.ipynb #mB05c
+def idea_verdict(study:dict)->dict:
+    "idea -> what the study shows of it so far: its rows' held-out tau against DREAM's, judged by twice the seed spread."
+    m, s, out = row_means(study), study["spread"], {}
+    for idea, names in IDEAS.items():
+        got = {k: m[k] - m["dream"] for k in names if k in m}
+        lost, won = [k for k, g in got.items() if g < -2 * s], [k for k, g in got.items() if g > 2 * s]
+        missing = [k for k in names if k not in m]
+        out[idea] = ("not measured yet" if not got else
+                     f"carries gain: without it ({', '.join(lost)}) acceptance drops by more than twice the seed spread" if lost else
+                     f"costs acceptance: without it ({', '.join(won)}) the draft does better" if won else
+                     "no gain shown: every row without it is within twice the seed spread of DREAM")
+        if got and missing: out[idea] += f" (rows still to measure: {', '.join(missing)})"
     return out
