@@ -19,6 +19,7 @@ from typing import NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from transformers import LlamaConfig
 from transformers.models.llama.modeling_llama import LlamaRMSNorm, LlamaMLP, LlamaRotaryEmbedding, apply_rotary_pos_emb
 
@@ -217,7 +218,8 @@ class Draft(nn.Module):
     def stem(self, embeds, fins): raise NotImplementedError
 
 # %% ../nbs/05_draft.ipynb #d014j
-def _logits(self:Draft, hidden)->torch.Tensor:
+@patch
+def logits(self:Draft, hidden)->torch.Tensor:
     "Scores over the draft vocabulary (`vocab_ids` maps its columns to target token ids)."
     w = self._need_target()[1].weight
     if self.cfg.draft_vocab:  # the kept rows of the target's head, copied once (not at every step) and again if it changes
@@ -226,13 +228,12 @@ def _logits(self:Draft, hidden)->torch.Tensor:
         w = self._head_rows
     return F.linear(hidden.to(w.dtype), w).float()
 
-def _topk(self:Draft, hidden, k:int):
+@patch
+def topk(self:Draft, hidden, k:int):
     "Top-`k` (log-probabilities, target token ids) of the draft's next-token distribution."
     lp = self.logits(hidden).log_softmax(-1)
     v, i = lp.topk(min(k, lp.shape[-1]), -1)
     return v, self.vocab_ids[i]
-
-Draft.logits, Draft.topk = _logits, _topk
 
 # %% ../nbs/05_draft.ipynb #d014l
 @dataclass
@@ -273,15 +274,16 @@ def drop_zero_slot(mem_mask:torch.Tensor)->tuple:
 # %% ../nbs/05_draft.ipynb #c014f
 _WHOLE = BlockSlice()
 
-def _forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
-             fins, # (B, T, H) the feature of each row's previous position
-             positions, # (B, T) position ids
-             mask, # additive (B or 1, 1, T, cached + T)
-             cache:DraftCache=None, # a cache belongs to one slice: the same `part` on every call
-             memory=None, # (B, M, H) cross-attention memory if it is not `fins` (rows dropped from the stream)
-             mem_mask=None, # additive mask over (cached memory + memory), with `memory`
-             part:BlockSlice=None # run only this part of the draft (None = all of it)
-            )->DraftOutput:
+@patch
+def forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
+            fins, # (B, T, H) the feature of each row's previous position
+            positions, # (B, T) position ids
+            mask, # additive (B or 1, 1, T, cached + T)
+            cache:DraftCache=None, # a cache belongs to one slice: the same `part` on every call
+            memory=None, # (B, M, H) cross-attention memory if it is not `fins` (rows dropped from the stream)
+            mem_mask=None, # additive mask over (cached memory + memory), with `memory`
+            part:BlockSlice=None # run only this part of the draft (None = all of it)
+           )->DraftOutput:
     "Run new rows (all at once: training, or a few: decoding) and append them to `cache` if given."
     dt = self.norm.weight.dtype
     embeds, fins, mask = embeds.to(dt), fins.to(dt), mask.to(dt)
@@ -302,8 +304,6 @@ def _forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
         if i == self.mid_index: mid_block, mid_attn = x, after_attn
     if cache is not None: cache.append(new)
     return DraftOutput(self.norm(x), mid_block, mid_attn)
-
-Draft.forward = _forward
 
 # %% ../nbs/05_draft.ipynb #d014f
 class DreamDraft(Draft):
@@ -509,7 +509,10 @@ def save_draft(draft:Draft, path, card:dict=None):
         save_file({k: v.detach().contiguous() for k, v in draft.state_dict().items()}, str(tmp / "model.safetensors"))
         if card is not None: atomic_write_json(card, tmp / "card.json")
 
-Draft.save_pretrained = save_draft
+@patch
+def save_pretrained(self:Draft, path, card:dict=None):
+    "Save this draft to the folder `path` (`save_draft`)."
+    return save_draft(self, path, card)
 
 # %% ../nbs/05_draft.ipynb #d036c
 def _read_config(path:Path)->DraftConfig:

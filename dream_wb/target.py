@@ -20,6 +20,7 @@ from transformers import (AutoConfig, AutoProcessor, DynamicCache, LlavaForCondi
                           LlavaNextForConditionalGeneration, Idefics3ForConditionalGeneration,
                           Gemma3ForConditionalGeneration, Qwen2VLForConditionalGeneration)
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype, from_entry
 
@@ -196,7 +197,9 @@ class Target:
     def __repr__(self): return f"Target({self.name!r}, family={self.family}, layers={self.num_layers}, width={self.hidden_size})"
 
 # %% ../nbs/01_target.ipynb #c019
-def _load(cls, name_or_path, dtype=torch.float32, attn_implementation="eager", processor=True):
+@patch(cls_method=True)
+def from_pretrained(cls:Target, name_or_path, dtype=torch.float32, attn_implementation="eager", processor=True):
+    "Load a target from a built-in name, a `save_pretrained` folder or a hub id (`load_target` is the one-line way in)."
     path = resolve_target_path(name_or_path)
     try: config = AutoConfig.from_pretrained(path)
     except Exception as e:
@@ -219,8 +222,6 @@ def _load(cls, name_or_path, dtype=torch.float32, attn_implementation="eager", p
     if card.exists(): t.card = json.loads(card.read_text())
     t.fingerprint  # computed once, now
     return t
-
-Target.from_pretrained = classmethod(_load)
 
 # %% ../nbs/01_target.ipynb #c000s
 def load_target(name_or_path="shapes-tiny", # built-in name, save_pretrained folder, or hub id
@@ -254,11 +255,11 @@ def _compute_fingerprint(self)->str:
     if self.card.get("parts_sha256"): h.update(self.card["parts_sha256"].encode())  # trained parts beside shared weights
     return h.hexdigest()[:16]
 
-def _fingerprint(self)->str:
+@patch(as_prop=True)
+def fingerprint(self:Target)->str:
+    "16 hex digits naming the architecture and weights (the head's signs, the card's parts hash); computed once."
     if getattr(self, "_fingerprint_value", None) is None: self._fingerprint_value = _compute_fingerprint(self)
     return self._fingerprint_value
-
-Target.fingerprint = property(_fingerprint)
 
 # %% ../nbs/01_target.ipynb #c005p
 def check_owner(what:str, # what is being loaded, for the message ("This draft", "The store at ...")
@@ -309,18 +310,18 @@ def check_image(image, # a PIL image, or the path of an image file
     return image
 
 # %% ../nbs/01_target.ipynb #c008x
-def _place(self, batch:dict)->dict:
+@patch
+def place(self:Target, batch:dict)->dict:
     "`batch` on the target's device, its floating tensors (pixel values) in the target's dtype."
     dev, dt = self.device, self.dtype
     return {k: (v.to(dev, dt) if v.is_floating_point() else v.to(dev)) if torch.is_tensor(v) else v for k, v in batch.items()}
 
-Target.place = _place
-
 # %% ../nbs/01_target.ipynb #c002s
-def _encode(self, image, # a PIL image (converted to RGB if needed) or the path of an image file
-            prompt:str, # the user's question or instruction
-            raw:bool=False # `prompt` is already chat-formatted text with the image placeholder
-           )->dict:
+@patch
+def encode(self:Target, image, # a PIL image (converted to RGB if needed) or the path of an image file
+           prompt:str, # the user's question or instruction
+           raw:bool=False # `prompt` is already chat-formatted text with the image placeholder
+          )->dict:
     "Model inputs (input_ids, pixel values and the family's extras) for one image and one prompt."
     if self.processor is None: raise TargetError("This target was loaded without a processor; pass prepared inputs to prefill().")
     if not isinstance(prompt, str) or not prompt.strip(): raise TargetError("The prompt is empty; ask a question about the image.")
@@ -336,8 +337,6 @@ def _encode(self, image, # a PIL image (converted to RGB if needed) or the path 
         msgs = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
         text = self.processor.apply_chat_template(msgs, add_generation_prompt=True)
     return self.place(dict(self.processor(images=image, text=text, return_tensors="pt")))
-
-Target.encode = _encode
 
 # %% ../nbs/01_target.ipynb #c025
 PER_TOKEN_TYPE_KEYS = tuple(dict.fromkeys(f.image_type_key for f in VLM_FAMILIES.values() if f.image_type_key))
@@ -355,8 +354,9 @@ def extend_batch(batch:dict, token_ids)->dict:
 def _extras(batch:dict)->dict:
     return {k: v for k, v in batch.items() if k != "input_ids"}
 
+@patch
 @torch.no_grad()
-def _embed(self, batch:dict)->torch.Tensor:
+def embed(self:Target, batch:dict)->torch.Tensor:
     "Merged input embeddings (1, T, hidden) of prepared inputs, exactly as the language model receives them."
     batch = self.place(batch)
     def grab(module, args, kwargs): raise _Captured(kwargs.get("inputs_embeds"))
@@ -366,11 +366,10 @@ def _embed(self, batch:dict)->torch.Tensor:
     finally: h.remove()
     raise RuntimeError("The language model was never called; cannot capture merged embeddings.")
 
-def _visual_mask(self, input_ids:torch.Tensor)->torch.Tensor:
+@patch
+def visual_mask(self:Target, input_ids:torch.Tensor)->torch.Tensor:
     "True where a token is an image token."
     return input_ids == self.image_token_id
-
-Target.embed, Target.visual_mask = _embed, _visual_mask
 
 # %% ../nbs/01_target.ipynb #c029
 @functools.cache
@@ -378,7 +377,8 @@ def cache_kwarg(model_class)->str:
     "The name a model's forward takes its KV cache by: `cache` in newer transformers 5.x, `past_key_values` before."
     return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
 
-def _run(self, kwargs:dict, cache=None):
+@patch
+def _run(self:Target, kwargs:dict, cache=None):
     "Call the model (with `cache` under the name its forward accepts), returning (output, last-layer features)."
     if cache is not None: kwargs = dict(kwargs, **{cache_kwarg(type(self.model)): cache})
     box = {}
@@ -389,9 +389,10 @@ def _run(self, kwargs:dict, cache=None):
     return out, box["f"]
 
 # %% ../nbs/01_target.ipynb #c004s
+@patch
 @torch.no_grad()
-def _prefill(self, batch:dict, # inputs from `encode` (or built by hand)
-             output_hidden_states:bool=False, output_attentions:bool=False)->Prefill:
+def prefill(self:Target, batch:dict, # inputs from `encode` (or built by hand)
+            output_hidden_states:bool=False, output_attentions:bool=False)->Prefill:
     "Run the prompt once with a fresh KV cache."
     batch = self.place(batch)
     ids = batch["input_ids"]
@@ -403,13 +404,11 @@ def _prefill(self, batch:dict, # inputs from `encode` (or built by hand)
     if max_pos and ids.shape[1] > max_pos:
         raise TargetError(f"The prompt has {ids.shape[1]} tokens but the target's context is {max_pos}; shorten it.")
     cache = DynamicCache()
-    out, feats = _run(self, dict(batch, use_cache=True, output_hidden_states=True, output_attentions=output_attentions), cache)
+    out, feats = self._run(dict(batch, use_cache=True, output_hidden_states=True, output_attentions=output_attentions), cache)
     rope = getattr(self.model.model, "rope_deltas", None) if self.spec.mrope else None
     return Prefill(out.logits, feats, out.hidden_states[0], self.visual_mask(ids), cache,
                    out.hidden_states if output_hidden_states else None,
                    out.attentions if output_attentions else None, rope)
-
-Target._run, Target.prefill = _run, _prefill
 
 # %% ../nbs/01_target.ipynb #c031
 def _window(self):
@@ -434,12 +433,13 @@ def _positions(self, parents, cache_len:int, rope_delta=None)->torch.Tensor:
     return pos
 
 # %% ../nbs/01_target.ipynb #c005s
+@patch
 @torch.no_grad()
-def _verify(self, cache:DynamicCache, # the cache after prefill (and earlier accepted paths)
-            tokens, # (N,) candidate token ids in topological order
-            parents, # (N,) parent index of each node, -1 for a child of the prefix
-            rope_delta=None # Qwen2-VL only: `Prefill.rope_delta`
-           )->Verified:
+def verify(self:Target, cache:DynamicCache, # the cache after prefill (and earlier accepted paths)
+           tokens, # (N,) candidate token ids in topological order
+           parents, # (N,) parent index of each node, -1 for a child of the prefix
+           rope_delta=None # Qwen2-VL only: `Prefill.rope_delta`
+          )->Verified:
     "Logits and features at every tree node, in one pass; the cache grows by N (roll back with `rollback`)."
     tokens = torch.as_tensor(tokens).view(1, -1).to(self.device)
     cache_len = cache.get_seq_length()
@@ -449,8 +449,6 @@ def _verify(self, cache:DynamicCache, # the cache after prefill (and earlier acc
     out, feats = self._run(dict(input_ids=tokens, use_cache=True, attention_mask=_masks(self, parents, cache_len),
                                 position_ids=_positions(self, parents, cache_len, rope_delta)), cache)
     return Verified(out.logits, feats)
-
-Target.verify = _verify
 
 # %% ../nbs/01_target.ipynb #c033
 def kept_rows(cache_len:int, # tokens before the verified tree
@@ -477,10 +475,11 @@ def rollback_cache(cache:DynamicCache, cache_len:int, # tokens before the verifi
 Target.rollback = staticmethod(rollback_cache)
 
 # %% ../nbs/01_target.ipynb #c035
+@patch
 @torch.no_grad()
-def _decode(self, batch:dict, max_new_tokens:int=64, eos_token_id=None,
-            pick=None # pick(logits) -> the next token id; None = the argmax (greedy)
-           )->list:
+def decode(self:Target, batch:dict, max_new_tokens:int=64, eos_token_id=None,
+           pick=None # pick(logits) -> the next token id; None = the argmax (greedy)
+          )->list:
     "Plain decoding with a KV cache, one target pass per token; returns the new token ids (ending with the end-of-turn token if reached)."
     if max_new_tokens <= 0: raise TargetError(f"max_new_tokens must be at least 1, got {max_new_tokens}.")
     pick = pick or (lambda logits: int(logits.argmax()))
@@ -493,12 +492,14 @@ def _decode(self, batch:dict, max_new_tokens:int=64, eos_token_id=None,
         out.append(tok)
     return out
 
-def _greedy(self, batch:dict, max_new_tokens:int=64, eos_token_id=None)->list:
+@patch
+def greedy(self:Target, batch:dict, max_new_tokens:int=64, eos_token_id=None)->list:
     "Greedy decoding with a KV cache (`decode` taking the argmax); returns the new token ids."
     return self.decode(batch, max_new_tokens, eos_token_id)
 
 # %% ../nbs/01_target.ipynb #c007s
-def _eos_ids(self)->set:
+@patch
+def eos_ids(self:Target)->set:
     "Token ids that end an answer (the generation config's and the tokenizer's end-of-sequence ids)."
     ids = set()
     for e in (getattr(self.model.generation_config, "eos_token_id", None), self.text_config.eos_token_id,
@@ -507,13 +508,12 @@ def _eos_ids(self)->set:
         ids |= set(e) if isinstance(e, (list, tuple)) else {e}
     return ids
 
-def _generate(self, image, prompt:str, max_new_tokens:int=64)->dict:
+@patch
+def generate(self:Target, image, prompt:str, max_new_tokens:int=64)->dict:
     "Answer `prompt` about `image` greedily: text, token ids and the number of new tokens."
     ids = self.greedy(self.encode(image, prompt), max_new_tokens)
     text = self.processor.tokenizer.decode(ids, skip_special_tokens=True).strip()
     return {"text": text, "token_ids": ids, "new_tokens": len(ids)}
-
-Target.decode, Target.greedy, Target.eos_ids, Target.generate = _decode, _greedy, _eos_ids, _generate
 
 # %% ../nbs/01_target.ipynb #c038d
 _MOVED_TO_TESTING = ("TINY_IMAGE_TOKEN", "TINY_FIXTURES", "count_image_features", "with_family_extras", "tiny_random_vlm")

@@ -454,7 +454,6 @@ from .target import Target
 
 # %% ../nbs/02_tiny_target.ipynb #c042
 from PIL import Image
-from .shapes import BACKGROUNDS
 
 def qa_items(split:str="test", n:int=200, kinds=QUESTION_TYPES)->list:
     "The first `n` question rows (no descriptions) of a ShapesWorld split."
