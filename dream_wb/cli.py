@@ -22,7 +22,7 @@ from .shapes import build_split
 from .entropy import STRATEGIES, DEFAULT_STRATEGY
 from .features import extract_features
 from .draft import DraftError, KINDS
-from .compress import COMPRESSIONS
+from .compress import COMPRESSIONS, compression_name
 from .train import train_and_save
 from .shipped import resolve_draft
 from .generate import speculative_generate, sample_plain, tau, alpha_by_depth
@@ -101,7 +101,8 @@ def _generate_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--keep-ratio", type=float, default=None, help="fraction of visual tokens in the draft's stream (default: the draft's own, 1 unless searched)")
-    p.add_argument("--compression", default=None, choices=list(COMPRESSIONS), help="visual token scoring (default: the draft's own)")
+    p.add_argument("--compression", default=None, type=compression_name, choices=list(COMPRESSIONS),  # an old name: its new one
+                   help="visual token scoring (default: the draft's own)")
     p.add_argument("--json", help="write the result here")
     return p
 
@@ -304,14 +305,14 @@ def _train_supernet_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--phase2-steps", type=int, default=2000)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--grid", help="the grid as JSON (default: dream_wb.supernet.SEARCH_SPACE)")
-    p.add_argument("--strategy", default="entropy", help="how the draft's stream ranks visual tokens (entropy, pool, random)")
+    p.add_argument("--strategy", default="entropy", type=compression_name, help="how the draft's stream ranks visual tokens (entropy, strided, random)")
     p.add_argument("--eval-every", type=int, default=250)
     return _resume_args(p)
 
 # %% ../nbs/90_cli.ipynb #c006y
 def cmd_search(a):
     "Search a supernet for the fastest sub-network on --hardware; save it as a draft with the search in its card."
-    from dream_wb.supernet import load_supernet, supernet_rows, SubNet
+    from dream_wb.supernet import load_supernet, supernet_rows, subnet_from_dict
     from dream_wb.search import search, save_searched
     target = _target(a)
     sn = load_supernet(a.supernet, target)
@@ -319,7 +320,7 @@ def cmd_search(a):
                  _tree_of(a), a.n_val, a.n_prompts, a.confirm, a.repeats,
                  max_new_tokens=a.max_new_tokens, progress=not a.quiet)
     save_searched(target, sn, rep, a.out)
-    print(f"chosen on {a.hardware}: {SubNet(**rep['chosen']).name}")
+    print(f"chosen on {a.hardware}: {subnet_from_dict(rep['chosen']).name}")
     if "confirmed" in rep:
         print(text_table([(c["config"], f"{c['predicted_speedup']:.2f}", f"{c['measured_speedup']:.2f}", f"{c['tau']:.2f}") for c in rep["confirmed"]],
                          ["configuration", "predicted x", "measured x", "tau"]))

@@ -16,7 +16,7 @@ from .target import Target
 from .draft import Draft, DraftConfig, start, extend, causal_allowed, n_params
 from .compress import stream_mask, get_compression
 from .bench import verify_latency
-from .supernet import SearchError
+from .supernet import SearchError, _renamed_kwargs
 
 # %% ../nbs/12b_latency.ipynb #c044
 def target_latency(target:Target, batches:list, total_tokens:int, repeats:int=20)->dict:
@@ -64,8 +64,8 @@ def roofline_ms(hw:dict, params:float, rows:int, kernels:int, bytes_per_param:in
     return 1000 * (max(mem, compute) + kernels * hw["launch_us"] * 1e-6)
 
 # %% ../nbs/12b_latency.ipynb #c047b
-def _draft_kernels(depth:int, injection:str)->int:
-    k = KERNELS["head"] + (depth - 1) * KERNELS["self_block"]
+def _draft_kernels(n_blocks:int, injection:str)->int:
+    k = KERNELS["head"] + (n_blocks - 1) * KERNELS["self_block"]
     return k + (KERNELS["cross_block"] if injection == "last" else KERNELS["mlp_only_block"])
 
 def head_params(cfg:DraftConfig)->int:
@@ -79,9 +79,10 @@ def roofline_target(hw_name:str, target:Target, total_tokens:int, prompt_len:int
     return {"decode_ms": roofline_ms(hw, tp, 1, kern), "verify_ms": roofline_ms(hw, tp, total_tokens + 1, kern),
             "prefill_ms": roofline_ms(hw, tp, prompt_len, kern), "tree_nodes": total_tokens + 1}
 
-def roofline_draft(hw_name:str, params:int, depth:int, injection:str, top_k:int, prompt_len:int)->dict:
+@_renamed_kwargs({"depth": "n_blocks"}, "roofline_draft")  # `depth` was its number of blocks, not the tree's depth
+def roofline_draft(hw_name:str, params:int, n_blocks:int, injection:str, top_k:int, prompt_len:int)->dict:
     "A draft's modelled ms on `hw_name`: one tree level over `top_k` rows, and its prompt pass (`params` includes the head it reads)."
-    hw, kern = HARDWARE[check_hardware(hw_name)], _draft_kernels(depth, injection)
+    hw, kern = HARDWARE[check_hardware(hw_name)], _draft_kernels(n_blocks, injection)
     return {"level_ms": roofline_ms(hw, params, top_k, kern), "start_ms": roofline_ms(hw, params, prompt_len, kern)}
 
 def roofline_latency(hw_name:str, target:Target, draft:Draft, total_tokens:int, top_k:int, prompt_len:int)->dict:
