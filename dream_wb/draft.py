@@ -11,7 +11,7 @@ __all__ = ['DRAFT_KINDS', 'KINDS', 'DraftError', 'DraftConfig', 'causal_allowed'
            'set_draft_vocab', 'save_draft_vocab', 'load_draft_vocab']
 
 # %% ../nbs/05_draft.ipynb #c003
-import json, warnings
+import functools, json, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -244,23 +244,48 @@ class DraftOutput:
     mid_attn: torch.Tensor = None      # (B, T, H) output of block 1's cross-attention sub-layer (released code's variant)
 
 # %% ../nbs/05_draft.ipynb #d014s
+_RENAMED_SLICE_FIELDS = {"heads": "num_heads", "units": "intermediate_size"}  # old name -> field (DraftConfig's name), one release
+
 @dataclass(frozen=True)
 class BlockSlice:
     "A part of a draft to run: some of its blocks, the first heads and MLP units of each, the cross block reading or not."
-    blocks: tuple = None  # indices of the blocks to run, in order (None = every block)
-    heads: int = None     # attention heads kept in every block, the first ones (None = all)
-    units: int = None     # MLP units kept in every block, the first ones (None = all)
-    reads: bool = True    # the cross block reads its memory (False: it keeps only its MLP, like injection "none")
+    blocks: tuple = None           # indices of the blocks to run, in order (None = every block)
+    num_heads: int = None          # attention heads kept in every block, the first ones (None = all)
+    intermediate_size: int = None  # MLP units kept in every block, the first ones (None = all)
+    reads: bool = True             # the cross block reads its memory (False: it keeps only its MLP, like injection "none")
+    def __getattr__(self, name):  # reached only for names a slice lacks: the old field names, with a warning
+        if name not in _RENAMED_SLICE_FIELDS: raise AttributeError(f"'BlockSlice' object has no attribute {name!r}")
+        new = _RENAMED_SLICE_FIELDS[name]
+        warnings.warn(f"BlockSlice.{name} is now BlockSlice.{new} (DraftConfig's name); the old name goes in the next release",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
 
+def _old_slice_keywords(init):
+    "`BlockSlice`'s own `__init__`, also taking the old keywords `heads=` and `units=` (with a DeprecationWarning)."
+    @functools.wraps(init)
+    def __init__(self, *args, **kw):
+        for old, new in _RENAMED_SLICE_FIELDS.items():
+            if old not in kw: continue
+            if new in kw: raise TypeError(f"BlockSlice got both {old}= (the old name of {new}) and {new}=: pass {new}= only.")
+            warnings.warn(f"BlockSlice({old}=...) is now BlockSlice({new}=...) (DraftConfig's name); the old keyword goes in the "
+                          "next release", DeprecationWarning, stacklevel=2)
+            kw[new] = kw.pop(old)
+        init(self, *args, **kw)
+    return __init__
+
+BlockSlice.__init__ = _old_slice_keywords(BlockSlice.__init__)
+
+# %% ../nbs/05_draft.ipynb #d014s4
 def check_slice(draft, part:BlockSlice)->BlockSlice:
     "`part` if `draft` can run it; otherwise an error naming the field and the values this draft allows."
     cfg, n = draft.cfg, len(draft.blocks)
     if part.blocks is not None and (not part.blocks or any(not 0 <= i < n for i in part.blocks)):
         raise DraftError(f"BlockSlice.blocks must be indices of this draft's {n} blocks (0 to {n - 1}); got {part.blocks}.")
-    if part.heads is not None and not 1 <= part.heads <= cfg.num_heads:
-        raise DraftError(f"BlockSlice.heads must lie in 1..{cfg.num_heads} (this draft's heads); got {part.heads}.")
-    if part.units is not None and not 1 <= part.units <= cfg.intermediate_size:
-        raise DraftError(f"BlockSlice.units must lie in 1..{cfg.intermediate_size} (this draft's MLP units); got {part.units}.")
+    if part.num_heads is not None and not 1 <= part.num_heads <= cfg.num_heads:
+        raise DraftError(f"BlockSlice.num_heads must lie in 1..{cfg.num_heads} (this draft's heads); got {part.num_heads}.")
+    if part.intermediate_size is not None and not 1 <= part.intermediate_size <= cfg.intermediate_size:
+        raise DraftError(f"BlockSlice.intermediate_size must lie in 1..{cfg.intermediate_size} (this draft's MLP units); "
+                         f"got {part.intermediate_size}.")
     return part
 
 # %% ../nbs/05_draft.ipynb #c014
@@ -296,7 +321,7 @@ def forward(self:Draft, embeds, # (B, T, H) token embeddings of the new rows
     if not self.cfg.zero_slot: mem_mask, blind = drop_zero_slot(mem_mask)
     part = _WHOLE if part is None else check_slice(self, part)
     ctx = dict(cos=cos, sin=sin, mask=mask, memory=memory.to(dt), mem_mask=mem_mask, blind=blind,
-               heads=part.heads, units=part.units, reads=part.reads)
+               heads=part.num_heads, units=part.intermediate_size, reads=part.reads)
     x, new, mid_block, mid_attn = self.stem(embeds, fins), [], None, None
     for j, i in enumerate(range(len(self.blocks)) if part.blocks is None else part.blocks):
         x, kv, after_attn = self.blocks[i](x, ctx, None if cache is None else cache.get(j))
@@ -524,6 +549,8 @@ def _read_config(path:Path)->DraftConfig:
     if raw.pop("format", None) != "dream_wb-draft": raise DraftError(f"{path} is not a dream_wb draft checkpoint.")
     raw.pop("version", None)
     if raw.get("kind") == "eagle" and raw.get("n_blocks") == 3: raw["kind"] = "eagle3"  # saved before eagle3 had its own name
+    renamed = {"pool": "strided"}  # a compression saved under its old name (dream_wb.compress.RENAMED_COMPRESSIONS), read silently
+    if raw.get("compression") in renamed: raw["compression"] = renamed[raw["compression"]]
     if raw.get("kind") not in DRAFT_KINDS: raise DraftError(f"{path} holds a draft of kind {raw.get('kind')!r}, which is not registered; known: {tuple(DRAFT_KINDS)}.")
     try: return DraftConfig(**raw)
     except TypeError as e: raise DraftError(f"{path / 'config.json'} has fields this version does not know ({e}).")

@@ -11,7 +11,7 @@ import torch
 from .target import Target
 from .draft import Draft, DraftError, start, commit, check_target
 from .tree import DraftTree, grow_tree, check_tree_args
-from .compress import check_ratio, get_compression, stream_mask
+from .compress import check_ratio, get_compression, stream_mask, compression_name
 
 # %% ../nbs/07c_drafters.ipynb #d006
 class Drafter:
@@ -48,7 +48,8 @@ class DraftDrafter(Drafter):
         self.draft, self.depth, self.top_k = draft, depth, top_k
         self.budget = check_tree_args(depth, top_k, total_tokens)
         self.keep_ratio = draft.cfg.keep_ratio if keep_ratio is None else keep_ratio
-        self.compression = draft.cfg.compression if compression is None else compression
+        self.compression = (compression_name(draft.cfg.compression, warn=False) if compression is None  # the draft's own: no warning
+                            else compression_name(compression))  # an old name passed here warns once, not at every start
         if self.keep_ratio != 1.0: check_ratio(self.keep_ratio)
         self.comp = get_compression(self.compression) if self.keep_ratio != 1.0 else None
         self.needs_attentions = bool(self.comp and self.comp.needs_attentions)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ABLATION_GRIDS', 'spearman', 'model_search', 'search', 'pareto_figure', 'confirmed_figure', 'subnet_diagram',
-           'save_searched', 'shipped_as', 'run_dream_s', 'measure_search']
+           'save_searched', 'run_dream_s', 'measure_search']
 
 # %% ../nbs/12c_search.ipynb #c003
 import math, statistics, warnings
@@ -19,6 +19,7 @@ from .target import Target, check_owner
 from .draft import Draft, DraftConfig, DreamDraft, save_draft, n_params, draft_card
 from .train import chain_acceptance
 from .shipped import resolve_draft, SHIPPED_KIND
+from .shipped import shipped_as as shipped_as  # re-exported: its home is dream_wb.shipped
 from .generate import tau
 from .bench import METHOD_REGISTRY, tree_method, default_tree, default_prompts, measure, paired_speedup
 from .lossless import lossless_check
@@ -120,7 +121,7 @@ def _measure_configs(target:Target, sn:SuperDream, grid:dict, val:list, batches:
         d = extract_subnet(sn, sub, target)
         ch = chain_acceptance(d, val, tree["depth"], [row_stream(r, sub.keep_ratio, sn.strategy) for r in val])
         lat = draft_latency(d, target, batches[:2], tree["top_k"], latency_repeats) if here else {"level_ms": None, "start_ms": None}
-        rows.append({**asdict(sub), "chain_tau": ch["tau"], "alpha_1": ch["alpha_by_depth"][0], "params": n_params(d),
+        rows.append({**asdict(sub), "chain_tau": ch["chain_tau"], "alpha_1": ch["alpha_by_depth"][0], "params": n_params(d),
                      "level_ms": lat["level_ms"], "start_ms": lat["start_ms"]})
     return rows
 
@@ -188,7 +189,7 @@ def search(target:Target, sn:SuperDream, val_rows:list, hardware:str="cpu", grid
 
 # %% ../nbs/12c_search.ipynb #c058
 def pareto_figure(report:dict):
-    "tau (chain) against draft ms per level for every configuration, coloured by predicted speedup; the Pareto front drawn."
+    "Chain tau against draft ms per level for every configuration, coloured by predicted speedup; the Pareto front drawn."
     import plotly.graph_objects as go
     R = report["configs"]
     pts = sorted(R, key=lambda r: r["level_ms"])
@@ -201,7 +202,7 @@ def pareto_figure(report:dict):
                                             colorbar=dict(title="predicted x"))),
                      go.Scatter(x=[r["level_ms"] for r in front], y=[r["chain_tau"] for r in front], mode="lines", name="Pareto front")])
     fig.update_layout(title=f"{report['target']} on {report['hardware']}: acceptance vs draft cost", xaxis_title="draft ms per tree level",
-                      yaxis_title="tau of greedy chains (held-out)", height=380)
+                      yaxis_title="chain tau (held-out greedy chains)", height=380)
     return fig
 
 # %% ../nbs/12c_search.ipynb #c058b
@@ -243,10 +244,6 @@ def save_searched(target:Target, sn:SuperDream, report:dict, out_dir, supernet_c
             "supernet": {k: v for k, v in (supernet_card or {}).items() if k not in ("phase1_history",)}, "torch": torch.__version__}
     save_draft(d.half(), out_dir, card)
     return resolve_draft(out_dir, target)  # as it is measured and run: with the target's default vocabulary
-
-def shipped_as(card:dict)->str:
-    "The shipped name a draft's card is for: its `shipped_as`, else its `kind` (a DREAM-S card written before `shipped_as` says 'dream-s' there)."
-    return card.get("shipped_as") or card.get("kind")
 
 # %% ../nbs/12c_search.ipynb #c065a
 def run_dream_s(target:Target, train_store, val_store, sn_dir, # where the supernet goes (large: keep it outside git)

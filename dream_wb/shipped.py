@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DRAFTS_DIR', 'SHIPPED_KIND', 'SHIPPED', 'shipped_draft_path', 'shipped_vocab_path', 'with_default_vocab',
-           'load_shipped_draft', 'resolve_draft', 'load_text_draft']
+           'shipped_as', 'load_shipped_draft', 'resolve_draft', 'load_text_draft']
 
 # %% ../nbs/05c_shipped.ipynb #s003
 import json
@@ -34,6 +34,11 @@ def with_default_vocab(d:Draft, target:Target)->Draft:
     vp = shipped_vocab_path(target.name)
     if vp.exists() and not d.cfg.draft_vocab: set_draft_vocab(d, load_draft_vocab(vp, target))
     return d
+
+# %% ../nbs/05c_shipped.ipynb #s007d
+def shipped_as(card:dict)->str:
+    "The shipped name a draft's card is for: its `shipped_as`, else its `kind` (a DREAM-S card written before `shipped_as` says 'dream-s' there)."
+    return card.get("shipped_as") or card.get("kind")
 
 # %% ../nbs/05c_shipped.ipynb #s009
 def load_shipped_draft(target:Target, name:str="dream", vocab:bool=True # apply the target's shipped draft vocabulary, if any

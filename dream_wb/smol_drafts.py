@@ -26,7 +26,7 @@ from .features import batched_responses, extract_features
 from .entropy import DEFAULT_STRATEGY
 from .core import atomic_write_json
 from .draft import DraftError, draft_card, frequent_tokens, set_draft_vocab, load_draft, save_draft_vocab
-from .train import draft_rows, train_and_save, chain_acceptance
+from .train import draft_rows, train_and_save, chain_acceptance, chain_tau_of
 from .shipped import shipped_draft_path, shipped_vocab_path
 from .assistant import train_text_draft
 from .generate import speculative_generate
@@ -108,7 +108,7 @@ def vocab_study(target:Target, draft_dir, train_rows:list, val_rows:list, prompt
         draft_ms, verify_ms = (1000 * sum(getattr(s, k) for s in steps) / len(steps) for k in ("draft_s", "verify_s"))
         dec_tau = sum(len(g.tokens) for g in gens) / sum(g.target_passes for g in gens)
         out.append({"vocab": n or d.cfg.vocab_size, "draft_ms_per_step": draft_ms, "verify_ms_per_step": verify_ms,
-                    "alpha_1": acc["alpha_by_depth"][0], "chain_tau": acc["tau"], "coverage": _coverage(train_tokens, val_rows, ids),
+                    "alpha_1": acc["alpha_by_depth"][0], "chain_tau": acc["chain_tau"], "coverage": _coverage(train_tokens, val_rows, ids),
                     "decoding_tau": dec_tau, "tokens_per_loop_ms": dec_tau / (draft_ms + verify_ms),
                     "lossless": all(g.tokens == p for g, p in zip(gens, plain))})
     return out
@@ -173,7 +173,7 @@ def seed_rows(cards:dict, # (kind, seed) -> the draft's card
              )->list:
     "One row per draft: held-out chain tau, alpha_1 and training minutes from its card, tau and speedup from the benchmark."
     M = report["methods"]
-    return [{"kind": k, "seed": s, "held_out_tau": c["held_out"]["tau"], "alpha_1": c["held_out"]["alpha_by_depth"][0],
+    return [{"kind": k, "seed": s, "held_out_tau": chain_tau_of(c), "alpha_1": c["held_out"]["alpha_by_depth"][0],
              "train_minutes": c["train_minutes"], "bench_tau": M[seed_label(k, s)]["tau"],
              "speedup": M[seed_label(k, s)]["speedup"], "speedup_spread": M[seed_label(k, s)]["speedup_spread"]}
             for (k, s), c in cards.items()]
@@ -252,7 +252,7 @@ def ablation_record(card:dict, row:AblationRow, seed:int)->dict:
     "One trained row, as the study keeps it: what was trained, its held-out acceptance, and what training cost."
     s, ho = card.get("settings", {}), card["held_out"]
     return {"row": row.name, "seed": seed, "kind": row.kind, "layers": row.layers, "loss": card.get("loss", row.loss),
-            "held_out_tau": ho["tau"], "alpha_by_depth": ho.get("alpha_by_depth"), "train_minutes": card["train_minutes"],
+            "held_out_tau": chain_tau_of(ho), "alpha_by_depth": ho.get("alpha_by_depth"), "train_minutes": card["train_minutes"],
             "threads": card.get("threads"), "mixed_precision": s.get("mixed_precision", "no"), "steps": s.get("steps")}
 
 def seed_study_rows(kind:str="dream", study:dict=None)->list:
@@ -271,7 +271,7 @@ def row_means(study:dict, key:str="held_out_tau")->dict:
     return {k: sum(v) / len(v) for k, v in by.items()}
 
 def needs_second_seed(study:dict)->list:
-    "Rows with one seed whose held-out tau lies within twice DREAM's seed spread of DREAM's: a second seed decides them."
+    "Rows with one seed whose held-out chain tau lies within twice DREAM's seed spread of DREAM's: a second seed decides them."
     m, seeds = row_means(study), {}
     for r in study["rows"]: seeds.setdefault(r["row"], set()).add(r["seed"])
     return [k for k in m if k != "dream" and len(seeds[k]) < 2 and abs(m[k] - m["dream"]) <= 2 * study["spread"]]
@@ -306,7 +306,7 @@ def _study_row(target:Target, row:AblationRow, seed:int, root, mixed_precision:s
 
 # %% ../nbs/11_smol_drafts.ipynb #mA05
 def precision_check(study:dict)->dict:
-    "Reduced-precision training is used only if DREAM's held-out tau stays within the seed spread of the float32 seeds' mean."
+    "Reduced-precision training is used only if DREAM's held-out chain tau stays within the seed spread of the float32 seeds' mean."
     f32 = [r["held_out_tau"] for r in seed_study_rows("dream")]
     tau = next(r["held_out_tau"] for r in study["rows"] if r["row"] == "dream" and r["seed"] == 0)
     mean = sum(f32) / len(f32)
@@ -368,21 +368,21 @@ IDEAS = {"cross-attention (idea 1)": ("concatenated features",),
          "the entropy-chosen feature target (idea 2)": ("no intermediate target", "middle layer", "per-token layer")}
 
 def ablation_verdict(study:dict)->list:
-    "One sentence per row, computed from the study: the row's held-out tau against DREAM's, judged by twice the seed spread."
+    "One sentence per row, computed from the study: the row's held-out chain tau against DREAM's, judged by twice the seed spread."
     m, s, out = row_means(study), study["spread"], []
     n = {k: sum(r["row"] == k for r in study["rows"]) for k in m}
     for idea, names in IDEAS.items():
         for k in names:
             if k not in m: out.append(f"{idea}, row '{k}': not measured yet."); continue
             g = m[k] - m["dream"]
-            how = f"tau {m[k]:.2f} against DREAM's {m['dream']:.2f} ({g:+.2f}; {n[k]} seed{'s' * (n[k] > 1)}, twice the spread is {2 * s:.2f})"
+            how = f"chain tau {m[k]:.2f} against DREAM's {m['dream']:.2f} ({g:+.2f}; {n[k]} seed{'s' * (n[k] > 1)}, twice the spread is {2 * s:.2f})"
             out.append(f"{idea}, row '{k}': " + (f"taking it away costs acceptance: {how}." if g < -2 * s else
                        f"the row beats DREAM: {how}." if g > 2 * s else f"within the seed spread, no difference shown: {how}."))
     return out
 
 # %% ../nbs/11_smol_drafts.ipynb #mB05c
 def idea_verdict(study:dict)->dict:
-    "idea -> what the study shows of it so far: its rows' held-out tau against DREAM's, judged by twice the seed spread."
+    "idea -> what the study shows of it so far: its rows' held-out chain tau against DREAM's, judged by twice the seed spread."
     m, s, out = row_means(study), study["spread"], {}
     for idea, names in IDEAS.items():
         got = {k: m[k] - m["dream"] for k in names if k in m}

@@ -118,7 +118,8 @@ def n_units(cfg:DraftConfig, share:float)->int: return max(1, round(share * cfg.
 
 def block_slice(cfg:DraftConfig, sub:SubNet)->BlockSlice:
     "The part of a supernet of config `cfg` that sub-network `sub` runs."
-    return BlockSlice(BLOCK_LAYOUTS[sub.blocks], n_heads(cfg, sub.head_share), n_units(cfg, sub.mlp_share), reads=sub.injection == "last")
+    return BlockSlice(BLOCK_LAYOUTS[sub.blocks], num_heads=n_heads(cfg, sub.head_share), intermediate_size=n_units(cfg, sub.mlp_share),
+                      reads=sub.injection == "last")
 
 # %% ../nbs/12_supernet.ipynb #c012
 class SuperDream(DreamDraft):
@@ -298,8 +299,9 @@ def train_supernet(target:Target, train_rows:list, val_rows:list, out_dir=None, 
     h1 = train_draft(sn, train_rows, val_rows, steps=phase1_steps, lr=lr, ckpt_dir=_phase(ckpt_dir, "phase1"), callback=callback, **kw) if phase1_steps else []
     imp = order_by_importance(sn, train_rows)
     def both_ends(history):
-        sm = extract_subnet(sn, smallest(sn.grid), target, vocab=False).float()  # the full head, as val_tau
-        history[-1]["val_tau_smallest"] = chain_acceptance(sm, val_rows[:eval_n], depth, [row_stream(r, sm.cfg.keep_ratio, strategy) for r in val_rows[:eval_n]])["tau"]
+        sm = extract_subnet(sn, smallest(sn.grid), target, vocab=False).float()  # the full head, as val_chain_tau
+        streams = [row_stream(r, sm.cfg.keep_ratio, strategy) for r in val_rows[:eval_n]]
+        history[-1]["val_chain_tau_smallest"] = chain_acceptance(sm, val_rows[:eval_n], depth, streams)["chain_tau"]
         if callback: callback(history)
     loss_fn = lambda d, b, **k: sandwich_loss(d, b, n_random=n_random, distill=distill, seed=seed, **k)
     h2 = train_draft(sn, train_rows, val_rows, steps=phase2_steps, lr=phase2_lr, ckpt_dir=_phase(ckpt_dir, "phase2"), callback=both_ends,

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'draft_rows', 'pad_batch', 'default_mid_weight', 'teacher_forced_batch', 'draft_losses', 'loss_parts',
-           'chain_step_allowed', 'row_chains', 'chain_acceptance', 'evaluate_draft', 'eval_record', 'train_draft',
-           'curves_figure', 'live_curves', 'train_and_save', 'run_ablation']
+           'chain_step_allowed', 'row_chains', 'chain_acceptance', 'evaluate_draft', 'eval_record', 'chain_tau_of',
+           'train_draft', 'curves_figure', 'live_curves', 'train_and_save', 'run_ablation']
 
 # %% ../nbs/06_train.ipynb #c003
 import inspect, json, random, time, warnings
@@ -159,22 +159,32 @@ def row_chains(draft:Draft, r:dict, depth:int=6,
     return n_acc, hits, tried
 
 # %% ../nbs/06_train.ipynb #c015e
+class _RenamedKeys(dict):
+    "A dict of chain scores that still answers the old keys (`tau`, `val_tau`) with the new ones, with a DeprecationWarning (one release)."
+    _OLD = {"tau": "chain_tau", "val_tau": "val_chain_tau"}
+    def __missing__(self, key):
+        new = self._OLD.get(key)
+        if new is None or new not in self: raise KeyError(key)
+        warnings.warn(f"the key {key!r} is now {new!r} (the chain tau of greedy draft chains, not dream_wb.generate.tau); "
+                      "the old key goes in the next release", DeprecationWarning, stacklevel=2)
+        return self[new]
+
 @torch.no_grad()
 def chain_acceptance(draft:Draft, rows:list, depth:int=6,
                      streams=None # one `row_chains` stream per row (None = every row in full)
                     )->dict:
-    "Expected acceptance length tau (bonus included) and alpha by depth of greedy draft chains over held-out rows."
+    "The chain tau (expected acceptance length, bonus included) and alpha by depth of greedy draft chains over held-out rows."
     runs = [row_chains(draft, r, depth, None if streams is None else streams[i]) for i, r in enumerate(rows)]
     n_acc = torch.cat([a for a, _, _ in runs]).float() if runs else torch.zeros(0)
     if len(n_acc) == 0: raise DraftError("No assistant tokens in these rows: nothing to measure acceptance on.")
     hits, tried = sum(h for _, h, _ in runs), sum(t for _, _, t in runs)
-    return {"tau": 1 + n_acc.mean().item(), "depth": depth, "positions": len(n_acc),
-            "alpha_by_depth": (hits / tried.clamp(min=1)).tolist()}
+    return _RenamedKeys(chain_tau=1 + n_acc.mean().item(), depth=depth, positions=len(n_acc),
+                        alpha_by_depth=(hits / tried.clamp(min=1)).tolist())
 
 # %% ../nbs/06_train.ipynb #c017
 @torch.no_grad()
 def evaluate_draft(draft:Draft, rows:list, depth:int=6, batch_size:int=32, **loss_kw)->dict:
-    "Held-out loss, top-1/top-3 agreement with the target, and chain acceptance (tau, alpha by depth)."
+    "Held-out loss, top-1/top-3 agreement with the target, and chain acceptance (chain tau, alpha by depth)."
     was, dev = draft.training, draft.norm.weight.device
     draft.eval()
     tot, n = {}, 0
@@ -186,13 +196,25 @@ def evaluate_draft(draft:Draft, rows:list, depth:int=6, batch_size:int=32, **los
     res = {k: v / max(n, 1) for k, v in tot.items()}
     res.update(chain_acceptance(draft, rows, depth))
     draft.train(was)
-    return res
+    return _RenamedKeys(res)
 
 def eval_record(draft:Draft, val_rows:list, depth:int, step:int, t0:float, train_loss:float, loss_kw:dict)->dict:
     "One history entry: the step, minutes since `t0` (evaluation included), the last training loss and the held-out scores."
     ev = evaluate_draft(draft, val_rows, depth, **loss_kw)
-    return {"step": step, "minutes": (time.time() - t0) / 60, "train_loss": train_loss,
-            **{f"val_{k}": v for k, v in ev.items() if k not in ("positions", "depth")}}
+    return _RenamedKeys(step=step, minutes=(time.time() - t0) / 60, train_loss=train_loss,
+                        **{f"val_{k}": v for k, v in ev.items() if k not in ("positions", "depth")})
+
+# %% ../nbs/06_train.ipynb #c017d
+_CHAIN_TAU_KEYS = ("chain_tau", "val_chain_tau", "tau", "val_tau")  # the names now, then the ones older cards and histories hold
+
+def chain_tau_of(rec:dict, # a draft's card, its `held_out`, an evaluation (`evaluate_draft`) or a history item
+                 suffix:str="" # a variant's suffix: "_smallest" reads a supernet history's smallest sub-network
+                )->float:
+    "The chain tau stored in `rec` (greedy draft chains on held-out rows): under its name now, else its older one."
+    rec = rec.get("held_out", rec)
+    for k in _CHAIN_TAU_KEYS:
+        if k + suffix in rec: return rec[k + suffix]
+    raise KeyError(f"No chain tau in this record: none of {[k + suffix for k in _CHAIN_TAU_KEYS]}.")
 
 # %% ../nbs/06_train.ipynb #c019
 def _cycle(rows:list, batch_size:int, seed:int):
@@ -263,14 +285,14 @@ def train_draft(draft:Draft, rows:list, # training rows (draft_rows)
 
 # %% ../nbs/06_train.ipynb #c021
 def curves_figure(history:list, title:str=""):
-    "Training loss and held-out acceptance (tau, top-1) over steps, as a plotly figure."
+    "Training loss and held-out acceptance (chain tau, top-1) over steps, as a plotly figure."
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "held-out"))
     st = [h["step"] for h in history]
     fig.add_trace(go.Scatter(x=st, y=[h["train_loss"] for h in history], name="train loss"), 1, 1)
     fig.add_trace(go.Scatter(x=st, y=[h["val_loss"] for h in history], name="val loss"), 1, 1)
-    fig.add_trace(go.Scatter(x=st, y=[h["val_tau"] for h in history], name="tau (chain)"), 1, 2)
+    fig.add_trace(go.Scatter(x=st, y=[chain_tau_of(h) for h in history], name="chain tau"), 1, 2)
     fig.add_trace(go.Scatter(x=st, y=[h["val_top1"] for h in history], name="top-1", yaxis="y3"), 1, 2)
     fig.update_layout(height=320, title=title, xaxis_title="step", xaxis2_title="step")
     return fig
@@ -316,8 +338,8 @@ def train_and_save(target:Target, kind:str, train_store, val_store, out_dir, # w
             "train_minutes": round(minutes, 1), "threads": torch.get_num_threads(), "torch": torch.__version__, "history": history}
     save_draft(draft.to(dtype), out_dir, card)
     ev = evaluate_draft(load_draft(out_dir, target), val, train_kw.get("depth", 6))
-    card["held_out"] = {"rows": len(val), **{k: ev[k] for k in ("tau", "alpha_by_depth", "top1", "top3", "positions", "depth")},
-                        "note": "tau = expected acceptance length of greedy draft chains (bonus token included) on held-out rows"}
+    card["held_out"] = {"rows": len(val), **{k: ev[k] for k in ("chain_tau", "alpha_by_depth", "top1", "top3", "positions", "depth")},
+                        "note": "chain_tau = expected acceptance length of greedy draft chains (bonus token included) on held-out rows"}
     atomic_write_json(card, Path(out_dir) / "card.json")
     return card
 
@@ -337,6 +359,6 @@ def run_ablation(target:Target, rows:list, val_rows:list, variants=None, seed:in
         t0 = time.time()
         train_draft(d, rows, None, seed=seed, progress=progress, **{**train_kw, **loss_kw})
         ev = evaluate_draft(d, val_rows, train_kw.get("depth", 6))
-        out.append({"variant": name, "params": n_params(d), "minutes": round((time.time() - t0) / 60, 1), "tau": round(ev["tau"], 3),
+        out.append({"variant": name, "params": n_params(d), "minutes": round((time.time() - t0) / 60, 1), "chain_tau": round(ev["chain_tau"], 3),
                     "alpha_1": round(ev["alpha_by_depth"][0], 3), "alpha_2": round(ev["alpha_by_depth"][1], 3), "top-1": round(ev["top1"], 3)})
     return out
