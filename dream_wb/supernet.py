@@ -51,6 +51,8 @@ OLD_FIELDS = {"heads": "head_share", "keep": "keep_ratio", "depth": "blocks", "m
 def _renamed(d:dict, old:dict, warn:str=None)->dict:
     "`d` with its keys in `old` (old -> new) renamed; `warn` (what is asked) adds a DeprecationWarning when any key was old."
     moved = [k for k in d if k in old]
+    both = [k for k in moved if old[k] in d]
+    if both: raise TypeError(f"{warn or 'this record'} got both {', '.join(f'{k!r} and {old[k]!r}' for k in both)}: give only {old[both[0]]!r}.")
     if moved and warn:
         warnings.warn(f"{warn}: {', '.join(f'{k!r} is now {old[k]!r}' for k in moved)}; the old names go in the next release",
                       DeprecationWarning, stacklevel=3)

@@ -160,7 +160,7 @@ def row_chains(draft:Draft, r:dict, depth:int=6,
 
 # %% ../nbs/06_train.ipynb #c015e
 class _RenamedKeys(dict):
-    "A dict of chain scores that still answers the old keys (`tau`, `val_tau`) with the new ones, with a DeprecationWarning (one release)."
+    "A dict of chain scores that still answers the old keys (`tau`, `val_tau`) with the new ones, with a DeprecationWarning (one release; `d[key]` only, not `get` or `in`)."
     _OLD = {"tau": "chain_tau", "val_tau": "val_chain_tau"}
     def __missing__(self, key):
         new = self._OLD.get(key)
