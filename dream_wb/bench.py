@@ -20,7 +20,7 @@ import torch, transformers
 from tqdm.auto import tqdm
 
 from .shapes import description_prompts
-from .core import text_table, speedup, Clock, median_ms, dtype_choice, cpu_info, dtype_name
+from .core import text_table, speedup, Clock, median_ms, dtype_choice, cpu_info, dtype_name, old_names
 from .target import Target, TargetError, BUILTINS, builtin_tree, builtin_prompts
 from .compress import RECOMMENDED_VTC
 
@@ -162,14 +162,11 @@ def _runners(target:Target, methods:list, max_new_tokens:int, tree:dict, vtc:dic
                                                   draft=drafts.get(m) or getattr(METHOD_REGISTRY.get(m), "draft", None)) for m in methods}
 
 # %% ../nbs/10_bench.ipynb #c009x
-def __getattr__(name):  # old tables, kept one release for old imports
-    if name == "BENCH_METHODS":
-        warnings.warn("dream_wb.bench.BENCH_METHODS is deprecated: read METHOD_REGISTRY.", DeprecationWarning, stacklevel=2)
-        return {m: {"draft": e.draft, "vtc": True} if m == "dream-vtc" else {"draft": e.draft} if e.draft else {} for m, e in METHOD_REGISTRY.items()}
-    if name == "BENCH_PROMPTS":
-        warnings.warn("dream_wb.bench.BENCH_PROMPTS is deprecated: read the `prompts` of dream_wb.target.BUILTINS.", DeprecationWarning, stacklevel=2)
-        return {n: b.prompts for n, b in BUILTINS.items() if b.prompts != BUILTINS["shapes-tiny"].prompts}  # as before: targets with their own prompts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.bench", {  # old tables, one release
+    "BENCH_METHODS": (lambda: {m: {"draft": e.draft, "vtc": True} if m == "dream-vtc" else {"draft": e.draft} if e.draft else {}
+                               for m, e in METHOD_REGISTRY.items()}, "read METHOD_REGISTRY"),
+    "BENCH_PROMPTS": (lambda: {n: b.prompts for n, b in BUILTINS.items() if b.prompts != BUILTINS["shapes-tiny"].prompts},  # targets with their own
+                      "read the `prompts` of dream_wb.target.BUILTINS")})
 
 # %% ../nbs/10_bench.ipynb #c009c
 def _summ(xs): return {"mean": statistics.fmean(xs), "std": statistics.pstdev(xs) if len(xs) > 1 else 0.0}

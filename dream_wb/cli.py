@@ -7,13 +7,13 @@ __all__ = ['SUBCOMMANDS', 'cmd_eval_target', 'cmd_generate', 'cmd_bench', 'cmd_d
            'cmd_train_supernet', 'cmd_search', 'parser', 'run', 'main']
 
 # %% ../nbs/90_cli.ipynb #c003
-import argparse, json, sys, time, warnings
+import argparse, json, sys, time
 from pathlib import Path
 
 import torch, transformers
 
 from .shapes import SPLIT_SEED_BASE, image_rows
-from .core import atomic_write_json
+from .core import atomic_write_json, old_names
 from .core import text_table, DeviceError, resolve_device, DTYPES
 from .data import load_data, DataError
 from .target import load_target, TargetError, BUILTINS
@@ -220,11 +220,7 @@ def _demo_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
-def __getattr__(name):  # the old list of demo targets, kept one release for old imports
-    if name == "DEMO_TARGETS":
-        warnings.warn("dream_wb.cli.DEMO_TARGETS is deprecated: read dream_wb.target.BUILTINS.", DeprecationWarning, stacklevel=2)
-        return tuple(BUILTINS)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.cli", {"DEMO_TARGETS": (lambda: tuple(BUILTINS), "read dream_wb.target.BUILTINS")})  # one release
 
 # %% ../nbs/90_cli.ipynb #c013
 def cmd_extract(a):

@@ -6,10 +6,11 @@
 __all__ = ['DTYPES', 'FAST_DTYPE_FLAGS', 'CPU_FLAGS_SHOWN', 'atomic_dir', 'atomic_write_json', 'tree_depths', 'ancestor_matrix',
            'additive_mask', 'warmup_cosine', 'train_step', 'text_table', 'speedup', 'DeviceError', 'dtype_name',
            'resolve_device', 'cpu_info', 'dtype_choice', 'resolve_dtype', 'Clock', 'median_ms', 'from_entry',
-           'show_outputs', 'has_train_state', 'save_train_state', 'load_train_state']
+           'renamed_keys', 'renamed_kwargs', 'old_names', 'show_outputs', 'has_train_state', 'save_train_state',
+           'load_train_state']
 
 # %% ../nbs/00_core.ipynb #c003
-import json, math, os, platform, shutil, statistics, tempfile, time, warnings
+import functools, importlib, inspect, json, math, os, platform, shutil, statistics, tempfile, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -200,6 +201,49 @@ def from_entry(entry:str):
     import importlib
     module, fn = entry.split(":")
     return getattr(importlib.import_module(module), fn)
+
+# %% ../nbs/00_core.ipynb #c017o2
+def renamed_keys(d:dict, old:dict, # old name -> new name
+                 warn:str=None # what is asked, e.g. "SubNet": warn (DeprecationWarning) when any key was old; None: silent
+                )->dict:
+    "`d` with its keys in `old` renamed to the new names; an old key beside its new one is refused."
+    moved = [k for k in d if k in old]
+    both = [k for k in moved if old[k] in d]
+    if both: raise TypeError(f"{warn or 'this record'} got both {', '.join(f'{k!r} and {old[k]!r}' for k in both)}: give only {old[both[0]]!r}.")
+    if moved and warn:
+        warnings.warn(f"{warn}: {', '.join(f'{k!r} is now {old[k]!r}' for k in moved)}; the old names go in the next release",
+                      DeprecationWarning, stacklevel=3)
+    return {old.get(k, k): v for k, v in d.items()}
+
+def renamed_kwargs(old:dict, # old keyword -> new keyword
+                   where:str # the function's name, as the warning says it
+                  ):
+    "Decorator: the function also takes its old keyword names for one release, with a DeprecationWarning at the caller's line."
+    def wrap(fn):
+        params = list(inspect.signature(fn).parameters)
+        @functools.wraps(fn)
+        def with_old_names(*args, **kw):
+            both = [k for k in kw if k in old and old[k] in params[:len(args)]]  # the new name given by position
+            if both: raise TypeError(f"{where} got both {both[0]!r} and {old[both[0]]!r} (by position): give only {old[both[0]]!r}.")
+            return fn(*args, **renamed_keys(kw, old, where))
+        return with_old_names
+    return wrap
+
+def old_names(module:str, # the module's name (`__name__`)
+              table:dict # old name -> "package.module.name" it is now, or a pair (that, why), or (a function giving the value, what to read instead)
+             ):
+    "A module-level `__getattr__` answering each old name of `table` for one release, with a DeprecationWarning saying where it went."
+    def __getattr__(name:str):
+        if name not in table: raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        new, why = table[name] if isinstance(table[name], tuple) else (table[name], "")
+        if callable(new): value, msg = new(), f"{module}.{name} is deprecated: {why}"
+        else:
+            mod, _, attr = new.rpartition(".")
+            value = getattr(importlib.import_module(mod), attr)
+            msg = (f"{module}.{name} moved: import it from {mod}" if attr == name else f"{module}.{name} is now {new}") + (f" ({why})" if why else "")
+        warnings.warn(msg + "; the old name goes in the next release", DeprecationWarning, stacklevel=2)
+        return value
+    return __getattr__
 
 # %% ../nbs/00_core.ipynb #c017r
 def show_outputs(out, # an ipywidgets.Output (anything with an `outputs` attribute)

@@ -11,7 +11,7 @@ __all__ = ['DRAFT_KINDS', 'KINDS', 'DraftError', 'DraftConfig', 'causal_allowed'
            'set_draft_vocab', 'save_draft_vocab', 'load_draft_vocab']
 
 # %% ../nbs/05_draft.ipynb #c003
-import functools, json, warnings
+import json, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -23,7 +23,7 @@ from fastcore.basics import patch
 from transformers import LlamaConfig
 from transformers.models.llama.modeling_llama import LlamaRMSNorm, LlamaMLP, LlamaRotaryEmbedding, apply_rotary_pos_emb
 
-from .core import atomic_dir, atomic_write_json, additive_mask
+from .core import atomic_dir, atomic_write_json, additive_mask, old_names, renamed_kwargs
 from .target import Target, check_owner
 
 # %% ../nbs/05_draft.ipynb #c006
@@ -260,20 +260,7 @@ class BlockSlice:
                       DeprecationWarning, stacklevel=2)
         return getattr(self, new)
 
-def _old_slice_keywords(init):
-    "`BlockSlice`'s own `__init__`, also taking the old keywords `heads=` and `units=` (with a DeprecationWarning)."
-    @functools.wraps(init)
-    def __init__(self, *args, **kw):
-        for old, new in _RENAMED_SLICE_FIELDS.items():
-            if old not in kw: continue
-            if new in kw: raise TypeError(f"BlockSlice got both {old}= (the old name of {new}) and {new}=: pass {new}= only.")
-            warnings.warn(f"BlockSlice({old}=...) is now BlockSlice({new}=...) (DraftConfig's name); the old keyword goes in the "
-                          "next release", DeprecationWarning, stacklevel=2)
-            kw[new] = kw.pop(old)
-        init(self, *args, **kw)
-    return __init__
-
-BlockSlice.__init__ = _old_slice_keywords(BlockSlice.__init__)
+BlockSlice.__init__ = renamed_kwargs(_RENAMED_SLICE_FIELDS, "BlockSlice")(BlockSlice.__init__)  # the old keywords too, with a warning
 
 # %% ../nbs/05_draft.ipynb #d014s4
 def check_slice(draft, part:BlockSlice)->BlockSlice:
@@ -517,13 +504,8 @@ def draft_chain(draft:Draft, cache:DraftCache, hidden, # (1, 1, H) output of the
     return toks
 
 # %% ../nbs/05_draft.ipynb #c033
-def __getattr__(name):  # dream_wb.draft.tiny_target moved to dream_wb.testing.tiny_random_target (one name per meaning)
-    if name == "tiny_target":
-        from .testing import tiny_random_target
-        warnings.warn("dream_wb.draft.tiny_target is deprecated: use dream_wb.testing.tiny_random_target "
-                      "(`tiny_target` is also the module of the trained shapes-tiny target).", DeprecationWarning, stacklevel=2)
-        return tiny_random_target
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.draft", {  # old names of this module, one release
+    "tiny_target": ("dream_wb.testing.tiny_random_target", "`tiny_target` is also the module of the trained shapes-tiny target")})
 
 # %% ../nbs/05_draft.ipynb #c036
 def save_draft(draft:Draft, path, card:dict=None):

@@ -11,12 +11,12 @@ import statistics
 
 import torch
 
-from .core import median_ms
+from .core import median_ms, renamed_kwargs
 from .target import Target
 from .draft import Draft, DraftConfig, start, extend, causal_allowed, n_params
 from .compress import stream_mask, get_compression
 from .bench import verify_latency
-from .supernet import SearchError, _renamed_kwargs
+from .supernet import SearchError
 
 # %% ../nbs/12b_latency.ipynb #c044
 def target_latency(target:Target, batches:list, total_tokens:int, repeats:int=20)->dict:
@@ -79,7 +79,7 @@ def roofline_target(hw_name:str, target:Target, total_tokens:int, prompt_len:int
     return {"decode_ms": roofline_ms(hw, tp, 1, kern), "verify_ms": roofline_ms(hw, tp, total_tokens + 1, kern),
             "prefill_ms": roofline_ms(hw, tp, prompt_len, kern), "tree_nodes": total_tokens + 1}
 
-@_renamed_kwargs({"depth": "n_blocks"}, "roofline_draft")  # `depth` was its number of blocks, not the tree's depth
+@renamed_kwargs({"depth": "n_blocks"}, "roofline_draft")  # `depth` was its number of blocks, not the tree's depth
 def roofline_draft(hw_name:str, params:int, n_blocks:int, injection:str, top_k:int, prompt_len:int)->dict:
     "A draft's modelled ms on `hw_name`: one tree level over `top_k` rows, and its prompt pass (`params` includes the head it reads)."
     hw, kern = HARDWARE[check_hardware(hw_name)], _draft_kernels(n_blocks, injection)

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from .core import median_ms, cpu_info, dtype_name
+from .core import median_ms, cpu_info, dtype_name, old_names
 from .target import Target, check_owner
 from .draft import Draft, DraftConfig, DreamDraft, save_draft, n_params, draft_card
 from .train import chain_acceptance
@@ -309,17 +309,7 @@ def measure_search(report:dict, target:Target, cfg:DraftConfig, # the supernet's
             "confirmed": confirmed, "chosen": asdict(subnet_from_dict(rows[0])), "ablation": {k: subnet_from_dict(v).name for k, v in _ablation_best(rows, report["grid"]).items()}}
 
 # %% ../nbs/12c_search.ipynb #c093
-_MOVED = {name: mod for mod in (_supernet, _latency) for name in mod.__all__}  # every public name that left this module
-_MOVED["GRID"] = _MOVED["DEPTH_BLOCKS"] = _supernet  # renamed there too (SEARCH_SPACE, BLOCK_LAYOUTS): it warns again
-_RENAMED = {"frontier_figure": "pareto_figure"}  # it draws the Pareto front; `frontier` is the tree's rows about to run
-
-def __getattr__(name:str):
-    "A name that moved to `dream_wb.supernet` or `dream_wb.latency`, or was renamed here, with a DeprecationWarning naming the new one."
-    if name in _RENAMED:
-        warnings.warn(f"dream_wb.search.{name} is now {_RENAMED[name]}; the old name goes in the next release", DeprecationWarning, stacklevel=2)
-        return globals()[_RENAMED[name]]
-    if name not in _MOVED: raise AttributeError(f"module 'dream_wb.search' has no attribute {name!r}")
-    new = _MOVED[name].__name__
-    warnings.warn(f"dream_wb.search.{name} moved to {new}.{name}; import it from there (the old path goes in the next release)",
-                  DeprecationWarning, stacklevel=2)
-    return getattr(_MOVED[name], name)
+_MOVED = {name: f"{mod.__name__}.{name}" for mod in (_supernet, _latency) for name in mod.__all__}  # every public name that left this module
+_MOVED.update(GRID="dream_wb.supernet.GRID", DEPTH_BLOCKS="dream_wb.supernet.DEPTH_BLOCKS")  # renamed there too: it warns again
+_MOVED["frontier_figure"] = ("dream_wb.search.pareto_figure", "it draws the Pareto front; `frontier` is the tree's rows about to run")
+__getattr__ = old_names("dream_wb.search", _MOVED)

@@ -7,11 +7,12 @@ __all__ = ['DRAFTS_DIR', 'SHIPPED_KIND', 'SHIPPED', 'shipped_draft_path', 'shipp
            'shipped_as', 'load_shipped_draft', 'resolve_draft', 'load_text_draft']
 
 # %% ../nbs/05c_shipped.ipynb #s003
-import json, warnings
+import json
 from pathlib import Path
 
 import torch
 
+from .core import renamed_kwargs
 from .target import Target, DATA_DIR, BUILTINS, check_owner
 from .draft import Draft, DraftError, KINDS, load_draft, check_target, set_draft_vocab, load_draft_vocab
 
@@ -20,18 +21,9 @@ DRAFTS_DIR = DATA_DIR / "drafts"
 SHIPPED_KIND = {**{k: k for k in KINDS}, "dream-s": "dream"}  # shipped tree-draft name -> the draft kind it loads as
 SHIPPED = tuple(SHIPPED_KIND)  # the shipped names `load_shipped_draft` and `resolve_draft` accept
 
-def _old_kind(name, kind, where:str)->str:
-    "`name`, or `kind` (its old keyword, one release) with a DeprecationWarning."
-    if kind is None: return name
-    if name is not None: raise TypeError(f"{where} got both name= and kind=: give only name= (a shipped name, e.g. 'dream-s').")
-    warnings.warn(f"{where}(kind=...) is now {where}(name=...): a shipped name is not always a draft kind", DeprecationWarning, stacklevel=3)
-    return kind
-
-def shipped_draft_path(target_name:str, name:str=None, kind:str=None # the old keyword for `name` (one release)
-                      )->Path:
+@renamed_kwargs({"kind": "name"}, "shipped_draft_path")  # a shipped name ('dream-s') is not always a draft kind
+def shipped_draft_path(target_name:str, name:str)->Path:
     "Where the shipped draft called `name` for the target `target_name` lives (a built-in target's record says; others alike)."
-    name = _old_kind(name, kind, "shipped_draft_path")
-    if name is None: raise TypeError("shipped_draft_path needs the draft's name, e.g. 'dream'.")
     b = BUILTINS.get(target_name)
     return b.draft_path(name) if b else DRAFTS_DIR / f"{target_name}-{name}"
 
@@ -51,11 +43,10 @@ def shipped_as(card:dict)->str:
     return card.get("shipped_as") or card.get("kind")
 
 # %% ../nbs/05c_shipped.ipynb #s009
-def load_shipped_draft(target:Target, name:str=None, vocab:bool=True, # apply the target's shipped draft vocabulary, if any
-                       kind:str=None # the old keyword for `name` (one release)
+@renamed_kwargs({"kind": "name"}, "load_shipped_draft")
+def load_shipped_draft(target:Target, name:str="dream", vocab:bool=True # apply the target's shipped draft vocabulary, if any
                       )->Draft:
     "The shipped draft called `name` ('dream' by default, 'eagle', 'eagle3', 'dream-s') for `target`, its head restricted to the target's default vocabulary."
-    name = _old_kind(name, kind, "load_shipped_draft") or "dream"
     if name not in SHIPPED: raise DraftError(f"Unknown draft {name!r}; expected one of {SHIPPED} or a folder.")
     p = shipped_draft_path(target.name, name)
     if not p.exists():

@@ -21,7 +21,7 @@ from peft import LoraConfig, get_peft_model
 from safetensors.torch import save_file, load_file
 
 from .shapes import IMAGE_SIZE, PATCH_SIZE, SPLIT_SEED_BASE, random_scene, render_scene, describe, image_rows
-from .core import atomic_dir, atomic_write_json
+from .core import atomic_dir, atomic_write_json, old_names
 from .target import DATA_DIR, BUILTINS, Target, TargetError
 
 # %% ../nbs/02b_smol_target.ipynb #c006
@@ -280,14 +280,8 @@ def load_shapes_smol(folder=None, # default data/shapes-smol
     return target
 
 # %% ../nbs/02b_smol_target.ipynb #c069d
-_MOVED_TO_RECIPE = ("SMOL_SHARES", "SMOL_RECIPE", "open_answers", "CellTokenProbe", "cell_tokens",
-                    "pretrain_smol_vision", "word_vector", "cell_word_targets", "ground_connector", "smol_example",
-                    "smol_collate", "answer_loss", "smol_rows", "smol_batches", "smol_exact_match", "smol_val_rows",
-                    "train_smol", "distinct_n", "open_responses", "run_shapes_smol", "score_shapes_smol",
-                    "replace_shipped_smol")
-
-def __getattr__(name):  # the training recipe, moved to dream_wb.smol_recipe; kept here one release for old imports
-    if name in _MOVED_TO_RECIPE:
-        warnings.warn(f"dream_wb.smol_target.{name} is deprecated: import it from dream_wb.smol_recipe.", DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module("dream_wb.smol_recipe"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.smol_target", {n: f"dream_wb.smol_recipe.{n}" for n in (  # the training recipe, moved to dream_wb.smol_recipe
+    "SMOL_SHARES", "SMOL_RECIPE", "open_answers", "CellTokenProbe", "cell_tokens", "pretrain_smol_vision", "word_vector",
+    "cell_word_targets", "ground_connector", "smol_example", "smol_collate", "answer_loss", "smol_rows", "smol_batches",
+    "smol_exact_match", "smol_val_rows", "train_smol", "distinct_n", "open_responses", "run_shapes_smol", "score_shapes_smol",
+    "replace_shipped_smol")})

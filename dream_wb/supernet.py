@@ -10,14 +10,14 @@ __all__ = ['SEARCH_SPACE', 'BLOCK_LAYOUTS', 'OLD_FIELDS', 'TRAINABLE_STRATEGIES'
            'train_supernet', 'save_supernet', 'load_supernet']
 
 # %% ../nbs/12_supernet.ipynb #c003
-import functools, itertools, json, random, time, warnings
+import itertools, json, random, time
 from dataclasses import dataclass, replace, fields
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from .core import additive_mask, atomic_write_json
+from .core import additive_mask, atomic_write_json, renamed_keys, renamed_kwargs, old_names
 from .target import Target
 from .draft import (DraftConfig, DreamDraft, DraftError, DraftOutput, BlockSlice, make_draft, load_draft, save_draft,
                             shift_features, feature_noise, stream_rows, n_params)
@@ -48,29 +48,11 @@ class SubNet:
 # %% ../nbs/12_supernet.ipynb #c006p
 OLD_FIELDS = {"heads": "head_share", "keep": "keep_ratio", "depth": "blocks", "mlp": "mlp_share"}  # SubNet's fields, old name -> new
 
-def _renamed(d:dict, old:dict, warn:str=None)->dict:
-    "`d` with its keys in `old` (old -> new) renamed; `warn` (what is asked) adds a DeprecationWarning when any key was old."
-    moved = [k for k in d if k in old]
-    both = [k for k in moved if old[k] in d]
-    if both: raise TypeError(f"{warn or 'this record'} got both {', '.join(f'{k!r} and {old[k]!r}' for k in both)}: give only {old[both[0]]!r}.")
-    if moved and warn:
-        warnings.warn(f"{warn}: {', '.join(f'{k!r} is now {old[k]!r}' for k in moved)}; the old names go in the next release",
-                      DeprecationWarning, stacklevel=3)
-    return {old.get(k, k): v for k, v in d.items()}
-
-def _renamed_kwargs(old:dict, where:str):
-    "Decorator: the function also takes its old keyword names (`old`: old -> new) for one release, with a DeprecationWarning."
-    def wrap(fn):
-        @functools.wraps(fn)
-        def with_old_names(*args, **kw): return fn(*args, **_renamed(kw, old, where))
-        return with_old_names
-    return wrap
-
-SubNet.__init__ = _renamed_kwargs(OLD_FIELDS, "SubNet")(SubNet.__init__)
+SubNet.__init__ = renamed_kwargs(OLD_FIELDS, "SubNet")(SubNet.__init__)  # old keywords warn one release
 
 def subnet_keys(d:dict)->dict:
     "A dict read from a file (a grid, a search report's row, a card's `chosen`) with SubNet's old field names read as the new ones."
-    return _renamed(d, OLD_FIELDS)
+    return renamed_keys(d, OLD_FIELDS)
 
 def subnet_from_dict(d:dict)->SubNet:
     "The SubNet a stored dict describes (a card's `chosen`, a search report's row: its other keys ignored), old field names or new."
@@ -80,7 +62,7 @@ def subnet_from_dict(d:dict)->SubNet:
 # %% ../nbs/12_supernet.ipynb #c008
 def check_grid(grid:dict)->dict:
     "A grid with a non-empty tuple of values for every `SubNet` field, refused otherwise (old field names work, with a warning)."
-    grid, names = _renamed(grid, OLD_FIELDS, "a grid's dimensions"), [f.name for f in fields(SubNet)]
+    grid, names = renamed_keys(grid, OLD_FIELDS, "a grid's dimensions"), [f.name for f in fields(SubNet)]
     if set(grid) != set(names): raise SearchError(f"A grid needs exactly the dimensions {names}; got {sorted(grid)}.")
     for k in names:
         if not grid[k]: raise SearchError(f"Grid dimension {k!r} has no values.")
@@ -331,12 +313,6 @@ def load_supernet(path, target:Target)->SuperDream:
     return sn.to(target.device).attach(target).eval()
 
 # %% ../nbs/12_supernet.ipynb #c042g
-_RENAMED = {"GRID": ("SEARCH_SPACE", "GRID is ShapesWorld's grid of cells"),
-            "DEPTH_BLOCKS": ("BLOCK_LAYOUTS", "depth is the tree's; a sub-network has a number of blocks")}
-
-def __getattr__(name:str):
-    "An old name of this module, with a DeprecationWarning naming the new one (one release)."
-    if name not in _RENAMED: raise AttributeError(f"module 'dream_wb.supernet' has no attribute {name!r}")
-    new, why = _RENAMED[name]
-    warnings.warn(f"dream_wb.supernet.{name} is now {new} ({why}); the old name goes in the next release", DeprecationWarning, stacklevel=2)
-    return globals()[new]
+__getattr__ = old_names("dream_wb.supernet", {  # old names of this module, one release
+    "GRID": ("dream_wb.supernet.SEARCH_SPACE", "GRID is ShapesWorld's grid of cells"),
+    "DEPTH_BLOCKS": ("dream_wb.supernet.BLOCK_LAYOUTS", "depth is the tree's; a sub-network has a number of blocks")})

@@ -10,7 +10,7 @@ __all__ = ['VLM_FAMILIES', 'FAMILIES', 'DATA_DIR', 'BUILTINS', 'BUILTIN_TARGETS'
            'keep_cache_rows', 'rollback_cache']
 
 # %% ../nbs/01_target.ipynb #c003
-import functools, hashlib, importlib, inspect, json, os, warnings
+import functools, hashlib, inspect, json, os, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,7 +22,7 @@ from transformers import (AutoConfig, AutoProcessor, DynamicCache, LlavaForCondi
 from PIL import Image
 from fastcore.basics import patch
 
-from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype, from_entry
+from .core import tree_depths, ancestor_matrix, additive_mask, resolve_device, resolve_dtype, from_entry, old_names
 
 # %% ../nbs/01_target.ipynb #c006
 class TargetError(ValueError):
@@ -516,10 +516,5 @@ def generate(self:Target, image, prompt:str, max_new_tokens:int=64)->dict:
     return {"text": text, "token_ids": ids, "new_tokens": len(ids)}
 
 # %% ../nbs/01_target.ipynb #c038d
-_MOVED_TO_TESTING = ("TINY_IMAGE_TOKEN", "TINY_FIXTURES", "count_image_features", "with_family_extras", "tiny_random_vlm")
-
-def __getattr__(name):  # the test fixtures, moved to dream_wb.testing; kept here one release for old imports
-    if name in _MOVED_TO_TESTING:
-        warnings.warn(f"dream_wb.target.{name} is deprecated: import it from dream_wb.testing.", DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module("dream_wb.testing"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.target", {n: f"dream_wb.testing.{n}" for n in (  # the test fixtures, moved to dream_wb.testing
+    "TINY_IMAGE_TOKEN", "TINY_FIXTURES", "count_image_features", "with_family_extras", "tiny_random_vlm")})

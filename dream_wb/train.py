@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import atomic_write_json
+from .core import atomic_write_json, old_names
 from .target import Target
 from .core import save_train_state, load_train_state, has_train_state, show_outputs, warmup_cosine, train_step, additive_mask, dtype_name
 from .features import load_feature_store
@@ -57,23 +57,11 @@ def teacher_forced_batch(draft:Draft, batch:dict,
     return _teacher_forced_tensors(draft, batch["inputs_embeds"].float(), batch["features"].float(), batch["lengths"], noise, model)
 
 # %% ../nbs/06_train.ipynb #c008e
-def _teacher_forced_old_name(*args, **kw):
-    "`teacher_forced_batch`, called by its old name: warns, then runs it."
-    warnings.warn("dream_wb.train.teacher_forced is deprecated: call dream_wb.train.teacher_forced_batch "
-                  "(dream_wb.draft.teacher_forced is the one for (embeds, features) tensors).", DeprecationWarning, stacklevel=2)
-    return teacher_forced_batch(*args, **kw)
-
-_MOVED = {**{n: "shipped" for n in ("DRAFTS_DIR", "SHIPPED", "shipped_draft_path", "shipped_vocab_path", "with_default_vocab",
-                                    "load_shipped_draft", "resolve_draft", "load_text_draft")},
-          "train_text_draft": "assistant"}  # the shipped-draft registry and the text-only assistant have their own modules
-
-def __getattr__(name):  # old names, kept one release for old imports
-    if name == "teacher_forced": return _teacher_forced_old_name
-    if name in _MOVED:
-        import importlib
-        warnings.warn(f"dream_wb.train.{name} moved: import it from dream_wb.{_MOVED[name]}.", DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module(f"dream_wb.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = old_names("dream_wb.train", {  # old names of this module, one release
+    "teacher_forced": ("dream_wb.train.teacher_forced_batch", "dream_wb.draft.teacher_forced is the one for (embeds, features) tensors"),
+    **{n: f"dream_wb.shipped.{n}" for n in ("DRAFTS_DIR", "SHIPPED", "shipped_draft_path", "shipped_vocab_path", "with_default_vocab",
+                                            "load_shipped_draft", "resolve_draft", "load_text_draft")},
+    "train_text_draft": "dream_wb.assistant.train_text_draft"})  # the shipped-draft registry and the assistant have their own modules
 
 # %% ../nbs/06_train.ipynb #c008c
 def draft_losses(draft:Draft, batch:dict, feat_weight:float=0.2,
