@@ -9,7 +9,7 @@ __all__ = ['SMOL_DRAFT_DATA', 'SMOL_STORES', 'SMOL_MAX_NEW_TOKENS', 'SMOL_DRAFT_
            'run_smol_drafts', 'seed_draft_dir', 'seed_label', 'seed_rows', 'seed_gaps', 'seed_verdict',
            'run_seed_study', 'AblationRow', 'ablation_row', 'ablation_store', 'ablation_dir', 'ablation_record',
            'seed_study_rows', 'seed_spread', 'row_means', 'needs_second_seed', 'train_ablation_row', 'precision_check',
-           'open_study', 'run_ablation_study', 'ablation_verdict', 'idea_verdict']
+           'open_study', 'run_ablation_study', 'paired_gaps', 'ablation_verdict', 'idea_verdict']
 
 # %% ../nbs/11_smol_drafts.ipynb #m003
 import json, random
@@ -367,6 +367,11 @@ def run_ablation_study(rows=SMOL_ABLATION, root="runs", out=ABLATION_STUDY, n_pr
 IDEAS = {"cross-attention (idea 1)": ("concatenated features",),
          "the entropy-chosen feature target (idea 2)": ("no intermediate target", "middle layer", "per-token layer")}
 
+def paired_gaps(study:dict, row:str)->dict:
+    "seed -> `row`'s held-out chain tau minus DREAM's of the same seed, for every seed both were trained with."
+    by = {(r["row"], r.get("seed", 0)): r["held_out_tau"] for r in study["rows"]}
+    return {s: by[row, s] - by["dream", s] for s in sorted({s for _, s in by}) if (row, s) in by and ("dream", s) in by}
+
 def ablation_verdict(study:dict)->list:
     "One sentence per row, computed from the study: the row's held-out chain tau against DREAM's, judged by twice the seed spread."
     m, s, out = row_means(study), study["spread"], []
@@ -376,6 +381,8 @@ def ablation_verdict(study:dict)->list:
             if k not in m: out.append(f"{idea}, row '{k}': not measured yet."); continue
             g = m[k] - m["dream"]
             how = f"chain tau {m[k]:.2f} against DREAM's {m['dream']:.2f} ({g:+.2f}; {n[k]} seed{'s' * (n[k] > 1)}, twice the spread is {2 * s:.2f})"
+            pg = paired_gaps(study, k)
+            if len(pg) > 1: how += "; seed by seed " + " / ".join(f"{d:+.2f}" for d in pg.values()) + ": " + seed_verdict(pg, "the row", "DREAM")
             out.append(f"{idea}, row '{k}': " + (f"taking it away costs acceptance: {how}." if g < -2 * s else
                        f"the row beats DREAM: {how}." if g > 2 * s else f"within the seed spread, no difference shown: {how}."))
     return out
