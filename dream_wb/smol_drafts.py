@@ -178,10 +178,12 @@ def seed_rows(cards:dict, # (kind, seed) -> the draft's card
              "speedup": M[seed_label(k, s)]["speedup"], "speedup_spread": M[seed_label(k, s)]["speedup_spread"]}
             for (k, s), c in cards.items()]
 
-def seed_gaps(rows:list, a:str="dream", b:str="eagle3", key:str="held_out_tau")->dict:
-    "seed -> `a`'s `key` minus `b`'s, for every seed both were run with."
-    by = {(r["kind"], r["seed"]): r[key] for r in rows}
-    return {s: by[a, s] - by[b, s] for s in sorted({r["seed"] for r in rows}) if (a, s) in by and (b, s) in by}
+def seed_gaps(rows:list, a:str="dream", b:str="eagle3", key:str="held_out_tau",
+              group:str="kind" # the field that names what a row measured ("row" in the ablation study)
+             )->dict:
+    "seed -> `a`'s `key` minus `b`'s, for every seed both were run with (a row without a seed is seed 0)."
+    by = {(r[group], r.get("seed", 0)): r[key] for r in rows}
+    return {s: by[a, s] - by[b, s] for s in sorted({s for _, s in by}) if (a, s) in by and (b, s) in by}
 
 def seed_verdict(gaps:dict, a:str="DREAM", b:str="the 3-block EAGLE")->str:
     "Which way `seed_gaps` falls, in words: ahead on every seed, behind on every seed, or the seeds disagree."
@@ -369,8 +371,7 @@ IDEAS = {"cross-attention (idea 1)": ("concatenated features",),
 
 def paired_gaps(study:dict, row:str)->dict:
     "seed -> `row`'s held-out chain tau minus DREAM's of the same seed, for every seed both were trained with."
-    by = {(r["row"], r.get("seed", 0)): r["held_out_tau"] for r in study["rows"]}
-    return {s: by[row, s] - by["dream", s] for s in sorted({s for _, s in by}) if (row, s) in by and ("dream", s) in by}
+    return seed_gaps(study["rows"], row, "dream", group="row")
 
 def ablation_verdict(study:dict)->list:
     "One sentence per row, computed from the study: the row's held-out chain tau against DREAM's, judged by twice the seed spread."
